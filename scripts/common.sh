@@ -36,7 +36,7 @@ knob_required_packages() {
      ! { command -v make >/dev/null 2>&1 || command -v ninja >/dev/null 2>&1; }; then
     pkgs+=(build-essential)
   fi
-  pkgs+=(libxsimd-dev libfmt-dev libgtest-dev nlohmann-json3-dev)
+  pkgs+=(libxsimd-dev libfmt-dev libgtest-dev nlohmann-json3-dev libcli11-dev)
   if [[ "${KNOB_WITH_DOCS:-0}" == 1 ]]; then pkgs+=(doxygen graphviz); fi
   printf '%s\n' "${pkgs[@]}"
 }

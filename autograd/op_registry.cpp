@@ -1,0 +1,197 @@
+#include "autograd/op_registry.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "autograd/ops.h"
+
+namespace knob {
+
+namespace {
+
+constexpr DType f64 = DType::f64;
+
+Tensor param(Tensor t) { return t.requires_grad_(); }
+Tensor normal(const Shape& s, Generator& g) { return param(randn(s, g, f64)); }
+// Values in ±[0.5, 2): away from 0 (for div, log of |x|) and from relu's kink.
+Tensor away_from_zero(const Shape& s, Generator& g) {
+  Tensor t = empty(s, f64);
+  for (std::int64_t i = 0; i < t.numel(); ++i) {
+    const double mag = g.uniform(0.5, 2.0);
+    t.data<double>()[i] = g.uniform() < 0.5 ? -mag : mag;
+  }
+  return param(t);
+}
+Tensor positive(const Shape& s, Generator& g) { return param(uniform(s, 0.5, 2.0, g, f64)); }
+
+OpCase unary(std::string op, std::string name, Tensor (*f)(const Tensor&),
+             Tensor (*make)(const Shape&, Generator&) = normal) {
+  return {std::move(op), std::move(name),
+          [make](Generator& g) { return TensorList{make({3, 4}, g)}; },
+          [f](const TensorList& in) { return f(in[0]); }};
+}
+
+template <class F>
+OpCase binary(std::string op, std::string name, Shape sa, Shape sb, F f,
+              Tensor (*make_b)(const Shape&, Generator&) = normal) {
+  return {std::move(op), std::move(name),
+          [sa, sb, make_b](Generator& g) { return TensorList{normal(sa, g), make_b(sb, g)}; },
+          [f](const TensorList& in) { return f(in[0], in[1]); }};
+}
+
+std::vector<OpCase> build_cases() {
+  std::vector<OpCase> c;
+  auto add_fn = [](const Tensor& a, const Tensor& b) { return add(a, b); };
+  auto sub_fn = [](const Tensor& a, const Tensor& b) { return sub(a, b); };
+  auto mul_fn = [](const Tensor& a, const Tensor& b) { return mul(a, b); };
+  auto div_fn = [](const Tensor& a, const Tensor& b) { return div(a, b); };
+  c.push_back(binary("add", "same shape", {3, 4}, {3, 4}, add_fn));
+  c.push_back(binary("add", "broadcast [2,3,4] + [3,1]", {2, 3, 4}, {3, 1}, add_fn));
+  c.push_back(binary("sub", "same shape", {3, 4}, {3, 4}, sub_fn));
+  c.push_back(binary("sub", "broadcast [4] - [3,1]", {4}, {3, 1}, sub_fn));
+  c.push_back(binary("mul", "same shape", {3, 4}, {3, 4}, mul_fn));
+  c.push_back(binary("mul", "broadcast [2,3,4] * [4]", {2, 3, 4}, {4}, mul_fn));
+  c.push_back(binary("mul", "with a scalar tensor", {3, 4}, {}, mul_fn));
+  c.push_back(binary("div", "same shape", {3, 4}, {3, 4}, div_fn, away_from_zero));
+  c.push_back(binary("div", "broadcast [2,3] / [2,1]", {2, 3}, {2, 1}, div_fn, away_from_zero));
+  c.push_back({"add_scalar", "x + 2.5", [](Generator& g) { return TensorList{normal({3, 4}, g)}; },
+               [](const TensorList& in) { return add_scalar(in[0], 2.5); }});
+  c.push_back({"mul_scalar", "x * -1.5", [](Generator& g) { return TensorList{normal({3, 4}, g)}; },
+               [](const TensorList& in) { return mul_scalar(in[0], -1.5); }});
+  c.push_back(unary("neg", "-x", neg));
+  for (double p : {3.0, 0.5, -1.5}) {
+    c.push_back({"pow", fmt::format("x^{}", p),
+                 [](Generator& g) { return TensorList{positive({3, 4}, g)}; },
+                 [p](const TensorList& in) { return pow(in[0], p); }});
+  }
+  c.push_back(unary("exp", "e^x", exp));
+  c.push_back(unary("log", "ln x, x in [0.5, 2)", log, positive));
+  c.push_back(unary("sqrt", "sqrt x, x in [0.5, 2)", sqrt, positive));
+  c.push_back(unary("tanh", "tanh x", tanh));
+  c.push_back(unary("sigmoid", "sigmoid x", sigmoid));
+  c.push_back(unary("relu", "x away from the kink", relu, away_from_zero));
+  c.push_back(unary("erf", "erf x", erf));
+  c.push_back(unary("gelu", "exact (erf) GELU", gelu));
+  c.push_back(unary("gelu_tanh", "tanh-approximated GELU", gelu_tanh));
+
+  auto reduction = [&c](std::string op, Tensor (*f)(const Tensor&, const std::vector<std::int64_t>&, bool),
+                        std::vector<std::int64_t> axes, bool keepdim) {
+    c.push_back({op, fmt::format("axes [{}]{}", fmt::join(axes, ","), keepdim ? ", keepdim" : ""),
+                 [](Generator& g) { return TensorList{normal({2, 3, 4}, g)}; },
+                 [f, axes, keepdim](const TensorList& in) { return f(in[0], axes, keepdim); }});
+  };
+  for (auto f : {std::pair{"sum", &sum}, std::pair{"mean", &mean}, std::pair{"max", &max}}) {
+    reduction(f.first, f.second, {}, false);
+    reduction(f.first, f.second, {1}, true);
+    reduction(f.first, f.second, {0, 2}, false);
+  }
+  c.push_back({"sum_to", "[2,3,4] -> [3,1]", [](Generator& g) { return TensorList{normal({2, 3, 4}, g)}; },
+               [](const TensorList& in) { return sum_to(in[0], {3, 1}); }});
+  c.push_back({"expand", "[3,1] -> [2,3,4]", [](Generator& g) { return TensorList{normal({3, 1}, g)}; },
+               [](const TensorList& in) { return expand(in[0], {2, 3, 4}); }});
+
+  auto mm = [](const Tensor& a, const Tensor& b) { return matmul(a, b); };
+  c.push_back(binary("matmul", "[3,4] @ [4,5]", {3, 4}, {4, 5}, mm));
+  c.push_back(binary("matmul", "batched [2,3,4] @ [2,4,5]", {2, 3, 4}, {2, 4, 5}, mm));
+  c.push_back(binary("matmul", "broadcast batch [2,1,3,4] @ [3,4,2]", {2, 1, 3, 4}, {3, 4, 2}, mm));
+  c.push_back(binary("matmul", "shared weight [2,3,4] @ [4,5]", {2, 3, 4}, {4, 5}, mm));
+
+  auto normal_234 = [](Generator& g) { return TensorList{normal({2, 3, 4}, g)}; };
+  c.push_back({"reshape", "[2,3,4] -> [6,-1]", normal_234,
+               [](const TensorList& in) { return reshape(in[0], {6, -1}); }});
+  c.push_back({"transpose", "axes 0 and 2", normal_234,
+               [](const TensorList& in) { return transpose(in[0], 0, 2); }});
+  c.push_back({"permute", "[2,0,1]", normal_234,
+               [](const TensorList& in) { return permute(in[0], {2, 0, 1}); }});
+  c.push_back({"slice", "axis 1, [1, 3)", normal_234,
+               [](const TensorList& in) { return slice(in[0], 1, 1, 2); }});
+  c.push_back({"slice_backward", "axis 2, into extent 6 at 1", normal_234,
+               [](const TensorList& in) { return slice_backward(in[0], 2, 1, 6); }});
+  c.push_back({"concat", "[2,3] ++ [2,2] along axis 1",
+               [](Generator& g) { return TensorList{normal({2, 3}, g), normal({2, 2}, g)}; },
+               [](const TensorList& in) { return concat({in[0], in[1]}, 1); }});
+  c.push_back({"masked_fill", "mask [1,4] broadcast over [3,4]",
+               [](Generator& g) { return TensorList{normal({3, 4}, g)}; },
+               [](const TensorList& in) {
+                 return masked_fill(in[0], tensor({1, 0, 0, 1}, {1, 4}, f64), -5.0);
+               }});
+
+  c.push_back({"softmax", "last axis", normal_234,
+               [](const TensorList& in) { return softmax(in[0], -1); }});
+  c.push_back({"softmax", "axis 0", normal_234,
+               [](const TensorList& in) { return softmax(in[0], 0); }});
+  c.push_back({"log_softmax", "last axis", normal_234,
+               [](const TensorList& in) { return log_softmax(in[0], -1); }});
+  c.push_back({"embedding", "[5,3] table, ids [2,3] with repeats",
+               [](Generator& g) {
+                 return TensorList{normal({5, 3}, g), int_tensor({0, 4, 4, 1, 0, 2}, {2, 3})};
+               },
+               [](const TensorList& in) { return embedding(in[0], in[1]); }});
+  c.push_back({"embedding_backward", "gradient [2,3,3] into 5 rows",
+               [](Generator& g) {
+                 return TensorList{normal({2, 3, 3}, g), int_tensor({0, 4, 4, 1, 0, 2}, {2, 3})};
+               },
+               [](const TensorList& in) { return embedding_backward(in[0], in[1], 5); }});
+  c.push_back({"cross_entropy", "logits [2,3,5], one ignored target",
+               [](Generator& g) {
+                 return TensorList{normal({2, 3, 5}, g), int_tensor({1, -100, 4, 0, 2, 2}, {2, 3})};
+               },
+               [](const TensorList& in) { return cross_entropy(in[0], in[1]); }});
+  c.push_back(binary("mse", "[3,4] vs [3,4]", {3, 4}, {3, 4},
+                     [](const Tensor& a, const Tensor& b) { return mse(a, b); }));
+  return c;
+}
+
+void merge(GradcheckResult& into, const GradcheckResult& r) {
+  into.max_abs_error = std::max(into.max_abs_error, r.max_abs_error);
+  into.max_rel_error = std::max(into.max_rel_error, r.max_rel_error);
+  into.compared += r.compared;
+  if (!r.passed && into.passed) {
+    into.passed = false;
+    into.message = r.message;
+  }
+}
+
+}  // namespace
+
+const std::vector<OpCase>& op_cases() {
+  static const std::vector<OpCase> cases = build_cases();
+  return cases;
+}
+
+std::vector<OpCheckReport> check_ops(const std::vector<std::string>& ops,
+                                     const GradcheckOptions& options) {
+  for (const std::string& name : ops) {
+    const bool known = std::any_of(op_cases().begin(), op_cases().end(),
+                                   [&](const OpCase& c) { return c.op == name; });
+    if (!known) throw ValueError(fmt::format("gradcheck: no op named '{}'", name));
+  }
+  std::vector<OpCheckReport> reports;
+  for (const OpCase& c : op_cases()) {
+    if (!ops.empty() && std::find(ops.begin(), ops.end(), c.op) == ops.end()) continue;
+    if (reports.empty() || reports.back().op != c.op) {
+      reports.emplace_back();
+      reports.back().op = c.op;
+    }
+    OpCheckReport& report = reports.back();
+    Generator gen(options.seed + reports.size() * 1000 + report.cases);
+    const TensorList inputs = c.make_inputs(gen);
+    GradcheckResult first = gradcheck(c.fn, inputs, options);
+    if (!first.passed) first.message = fmt::format("{} ({}): {}", c.op, c.case_name, first.message);
+    merge(report.first, first);
+    if (c.second_order) {
+      GradcheckResult second = gradgradcheck(c.fn, inputs, options);
+      if (!second.passed) {
+        second.message = fmt::format("{} ({}), second order: {}", c.op, c.case_name, second.message);
+      }
+      report.second_checked = true;
+      merge(report.second, second);
+    }
+    ++report.cases;
+  }
+  return reports;
+}
+
+}  // namespace knob

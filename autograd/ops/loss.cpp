@@ -1,0 +1,98 @@
+/// @file
+/// @brief Loss functions: cross_entropy (fused log-softmax + NLL, with ignore_index) and mse.
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+
+#include "autograd/ops.h"
+#include "autograd/ops/checks.h"
+
+namespace knob {
+
+Tensor cross_entropy(const Tensor& logits, const Tensor& targets, std::int64_t ignore_index) {
+  detail::check_floating(logits, "cross_entropy");
+  detail::check_defined(targets, "cross_entropy");
+  if (targets.dtype() != DType::i64) {
+    throw DTypeError(fmt::format("cross_entropy: targets must be i64, got {}",
+                                 dtype_name(targets.dtype())));
+  }
+  if (logits.dim() < 1 ||
+      Shape(logits.shape().begin(), logits.shape().end() - 1) != targets.shape()) {
+    throw ShapeError(fmt::format(
+        "cross_entropy: logits {} need targets of shape [...] = logits without the last axis, "
+        "got {}",
+        shape_str(logits.shape()), shape_str(targets.shape())));
+  }
+  const std::int64_t V = logits.size(-1);
+  const std::int64_t N = targets.numel();
+  const std::int64_t* t = targets.data<std::int64_t>();
+  std::int64_t counted = 0;
+  for (std::int64_t i = 0; i < N; ++i) {
+    if (t[i] == ignore_index) continue;
+    if (t[i] < 0 || t[i] >= V) {
+      throw ValueError(fmt::format(
+          "cross_entropy: target {} at flat position {} is outside [0, {}) (ignore_index = {})",
+          t[i], i, V, ignore_index));
+    }
+    ++counted;
+  }
+
+  // Forward: L = -(1/|P|) Σ_{i∈P} log softmax(z_i)[t_i], the log-softmax done row by row.
+  Tensor loss = empty({}, logits.dtype());
+  dispatch_floating(logits.dtype(), "cross_entropy", [&]<class T>() {
+    const T* z = logits.data<T>();
+    std::vector<T> log_probs(static_cast<std::size_t>(V));
+    double total = 0.0;
+    for (std::int64_t i = 0; i < N; ++i) {
+      if (t[i] == ignore_index) continue;
+      kernels::active<T>().log_softmax_rows(z + i * V, log_probs.data(), 1,
+                                            static_cast<std::size_t>(V));
+      total -= static_cast<double>(log_probs[t[i]]);
+    }
+    // No counted position: 0/0 = NaN, as PyTorch.
+    loss.data<T>()[0] = counted == 0 ? std::numeric_limits<T>::quiet_NaN()
+                                     : static_cast<T>(total / static_cast<double>(counted));
+  });
+
+  return record("cross_entropy", loss, {logits, targets},
+                [logits, targets, ignore_index, counted, V, N](const Tensor& g) {
+    // z̄_i = g (softmax(z_i) - onehot(t_i)) / |P| for counted rows, 0 for ignored ones.
+    Tensor onehot = zeros(logits.shape(), logits.dtype());
+    Shape weight_shape = targets.shape();
+    weight_shape.push_back(1);
+    Tensor weight = zeros(weight_shape, logits.dtype());
+    const std::int64_t* t = targets.data<std::int64_t>();
+    for (std::int64_t i = 0; i < N; ++i) {
+      if (t[i] == ignore_index) continue;
+      dispatch_floating(logits.dtype(), "cross_entropy", [&]<class T>() {
+        onehot.data<T>()[i * V + t[i]] = T(1);
+        weight.data<T>()[i] = static_cast<T>(1.0 / static_cast<double>(counted));
+      });
+    }
+    Tensor dz = mul(sub(softmax(logits, -1), onehot), weight);
+    return TensorList{mul(dz, g), Tensor()};
+  });
+}
+
+Tensor mse(const Tensor& a, const Tensor& b) {
+  detail::check_same_dtype(a, b, "mse");
+  if (a.shape() != b.shape()) {
+    throw ShapeError(fmt::format("mse: prediction {} and target {} must have the same shape",
+                                 shape_str(a.shape()), shape_str(b.shape())));
+  }
+  const double n = static_cast<double>(a.numel());
+  Tensor loss;
+  {
+    NoGradGuard forward_only;  // L = (1/n) Σ (a - b)²
+    Tensor d = sub(a, b);
+    loss = mean(mul(d, d));
+  }
+  return record("mse", loss, {a, b}, [a, b, n](const Tensor& g) {
+    Tensor ga = mul_scalar(mul(sub(a, b), g), 2.0 / n);  // dL/da = 2(a - b)/n
+    return TensorList{ga, neg(ga)};
+  });
+}
+
+}  // namespace knob

@@ -1,0 +1,39 @@
+/// @file
+/// @brief Shapes, strides, axes and broadcasting rules, shared by every op.
+///
+/// Dimension letters used in shape comments across knob:
+/// B batch, T sequence (time), C model width (d_model), H heads, D head size (C / H),
+/// F feed-forward width (d_ff), V vocabulary, N rows (B·T), M/K/N in matmul as in BLAS.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace knob {
+
+/// @brief A tensor's extent along each axis, outermost first (row-major).
+using Shape = std::vector<std::int64_t>;
+
+/// @brief "[2,3,4]" — how every error message prints a shape.
+std::string shape_str(const Shape& shape);
+
+/// @brief Number of elements: the product of the extents (1 for a scalar shape []).
+std::int64_t shape_numel(const Shape& shape);
+
+/// @brief Row-major strides in elements: stride[i] = prod(shape[i+1:]).
+Shape contiguous_strides(const Shape& shape);
+
+/// @brief Map a possibly negative axis (-1 = last) into [0, ndim).
+/// @throws ValueError naming `op` when the axis is out of range.
+std::int64_t normalize_axis(std::int64_t axis, std::int64_t ndim, std::string_view op);
+
+/// @brief The NumPy broadcast of two shapes: align right; extents must match or one be 1.
+/// @throws ShapeError, e.g. `add: cannot broadcast [2,3] with [4]`.
+Shape broadcast_shapes(const Shape& a, const Shape& b, std::string_view op);
+
+/// @brief Check that every extent is >= 0. @throws ValueError naming `op`.
+void check_valid_shape(const Shape& shape, std::string_view op);
+
+}  // namespace knob

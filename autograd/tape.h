@@ -1,0 +1,143 @@
+/// @file
+/// @brief The tape: how knob records operations and plays them backwards to get gradients.
+///
+/// Every op whose inputs require grad appends a Node to the current thread's tape. A node keeps
+/// the op's inputs and a *backward function*: given dL/d(output) it returns dL/d(input) for each
+/// input. `backward(loss)` walks the tape from the newest node to the oldest; a node that has
+/// received a gradient calls its backward function and passes the results on to the nodes that
+/// produced its inputs, or, for leaves, adds them into `leaf.grad()`. Because ops are appended in
+/// the order they ran, the reverse of the tape is always a valid order for the chain rule.
+///
+/// Backward functions are written with the same differentiable ops as the forward pass. Normally
+/// they run with recording switched off; with `create_graph` they are recorded too, so the
+/// gradient is itself differentiable and second derivatives work.
+///
+/// Ownership: the tape holds nodes weakly; a node lives as long as a tensor computed from it (or
+/// a later node that uses that tensor). Drop the outputs and the graph is freed, used or not.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "autograd/tensor.h"
+
+namespace knob {
+
+/// @brief A list of tensors (op inputs, gradients).
+using TensorList = std::vector<Tensor>;
+
+/// @brief dL/d(output) → one dL/d(input) per input (an undefined Tensor for "no gradient").
+using BackwardFn = std::function<TensorList(const Tensor& grad_output)>;
+
+/// @brief One recorded operation.
+class Node {
+ public:
+  std::string op;                   ///< the op's name, e.g. "matmul"
+  std::uint64_t sequence = 0;       ///< position on the tape (increasing in time)
+  TensorList inputs;                ///< the op's inputs, in order
+  BackwardFn backward;              ///< the backward rule; null once the graph is freed
+  std::weak_ptr<TensorImpl> output; ///< the op's result (weak: the result owns this node)
+  Shape shape;                      ///< the output's shape
+  DType dtype = DType::f32;         ///< the output's dtype
+  bool freed = false;               ///< true after a backward() without retain_graph
+  Tensor pending_grad;              ///< dL/d(output) gathered during a backward walk
+};
+
+/// @brief Is recording enabled on this thread? (true unless a NoGradGuard is active)
+bool grad_enabled();
+
+/// @brief Switch recording off for this thread while the guard lives (restores on destruction).
+///
+/// Use it for inference, parameter initialisation and optimizer updates.
+/// \code
+/// { NoGradGuard no_grad; Tensor y = model.forward(x); }  // nothing recorded
+/// \endcode
+class NoGradGuard {
+ public:
+  NoGradGuard();
+  ~NoGradGuard();
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+/// @brief Set recording to a given state while the guard lives.
+class GradModeGuard {
+ public:
+  explicit GradModeGuard(bool enabled);
+  ~GradModeGuard();
+  GradModeGuard(const GradModeGuard&) = delete;
+  GradModeGuard& operator=(const GradModeGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+/// @brief Record `output = op(inputs)` on the tape if recording is on and any input requires
+/// grad; then `output` becomes a non-leaf whose grad_fn is the new node.
+///
+/// Every differentiable op ends with this call, right after its forward computation:
+/// \code
+/// Tensor y = ...forward...;
+/// return record("exp", y, {x}, [y_saved = SavedTensor::output(y)](const Tensor& gy) {
+///   return TensorList{mul(gy, y_saved.get())};   // d e^x / dx = e^x
+/// });
+/// \endcode
+/// @return `output` (now carrying its grad_fn when recorded).
+Tensor record(const std::string& op, Tensor output, TensorList inputs, BackwardFn backward);
+
+/// @brief How a tensor is kept for the backward pass.
+///
+/// Inputs are saved as ordinary (strong) handles. An op's own *output* must be saved weakly:
+/// the output owns its node, the node owns the backward function, and a strong handle in there
+/// would close a reference cycle and leak the whole graph. The output is always alive while its
+/// node runs backward (whoever passed it the gradient holds it).
+class SavedTensor {
+ public:
+  /// @brief Keep a weak reference to an op's output.
+  static SavedTensor output(const Tensor& t);
+  /// @brief The saved tensor. @throws AutogradError if it was freed.
+  Tensor get() const;
+
+ private:
+  std::weak_ptr<TensorImpl> weak_;
+};
+
+/// @brief Options of a backward pass.
+struct BackwardOptions {
+  /// Keep the graph after this pass so backward can run through it again.
+  bool retain_graph = false;
+  /// Record the backward pass itself, so the gradients can be differentiated (implies
+  /// retain_graph).
+  bool create_graph = false;
+};
+
+/// @brief Accumulate d root / d leaf into `leaf.grad()` for every leaf that requires grad.
+/// @param root the value to differentiate; a scalar unless `grad_output` is given.
+/// @param grad_output dL/d root, same shape as root (default: 1 for a scalar root).
+/// @throws AutogradError for a non-scalar root without grad_output, a root that does not require
+///         grad, or a graph already freed by an earlier backward.
+void backward(const Tensor& root, const Tensor& grad_output = Tensor(),
+              BackwardOptions options = {});
+
+/// @brief Gradients of `outputs` with respect to `inputs`, returned instead of accumulated.
+///
+/// Like `torch.autograd.grad`: nothing is written to any `.grad()`. With
+/// `options.create_graph` the returned gradients are themselves on the tape.
+/// @param grad_outputs one per output (default: ones for scalar outputs).
+/// @return one gradient per input; an input the outputs do not depend on gets zeros.
+TensorList grad(const TensorList& outputs, const TensorList& inputs,
+                const TensorList& grad_outputs = {}, BackwardOptions options = {});
+
+/// @brief Number of live nodes on this thread's tape (for tests and teaching).
+std::size_t tape_size();
+
+/// @brief A printable listing of this thread's live tape, oldest first: "#seq op shape <- inputs".
+std::string tape_listing();
+
+}  // namespace knob

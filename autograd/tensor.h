@@ -1,0 +1,179 @@
+/// @file
+/// @brief knob::Tensor: an N-d, contiguous, row-major array that can take part in autograd.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "autograd/dtype.h"
+#include "autograd/shape.h"
+
+namespace knob {
+
+class Node;
+
+/// @brief A 64-byte aligned, reference-counted block of memory that tensors view.
+///
+/// Several tensors may share one Storage (a reshape is a new tensor over the same bytes).
+class Storage {
+ public:
+  /// @brief Allocate `bytes` bytes, aligned to 64 (a cache line, and an AVX-512 register).
+  explicit Storage(std::size_t bytes);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  /// @brief Start of the buffer.
+  void* data() const { return data_; }
+  /// @brief Size of the buffer in bytes.
+  std::size_t bytes() const { return bytes_; }
+
+ private:
+  void* data_ = nullptr;
+  std::size_t bytes_ = 0;
+};
+
+/// @brief What a Tensor handle points at: the data view plus its autograd state.
+struct TensorImpl {
+  std::shared_ptr<Storage> storage;  ///< the bytes (shared between views)
+  std::int64_t offset = 0;           ///< first element, counted in elements of dtype
+  Shape shape;                       ///< extents, outermost first
+  DType dtype = DType::f32;          ///< element type
+  bool requires_grad = false;        ///< leaves: does backward() fill grad?
+  std::shared_ptr<TensorImpl> grad;  ///< leaves: accumulated gradient (same shape and dtype)
+  std::shared_ptr<Node> grad_fn;     ///< non-leaves: the tape node that produced this tensor
+  std::string name;                  ///< optional label (graph pictures, error messages)
+};
+
+/// @brief An N-dimensional array of f32, f64 or i64 with reverse-mode autograd.
+///
+/// A Tensor is a cheap handle: copying it shares the data (like a `std::shared_ptr`), and
+/// `clone()` makes a deep copy. Storage is always contiguous and row-major; `reshape`/`view`
+/// return a new tensor over the same bytes, other shape ops copy.
+///
+/// A tensor with `requires_grad()` takes part in autograd: every op applied to it is recorded on
+/// the thread's tape (see tape.h), and `backward(loss)` accumulates d loss / d x into `x.grad()`
+/// for every leaf x that requires grad.
+///
+/// \code
+/// Tensor x = tensor({1.0, 2.0, 3.0}, {3}, DType::f64).requires_grad_();
+/// Tensor y = sum(mul(x, x));   // y = Σ x²
+/// backward(y);                 // x.grad() == 2x == [2, 4, 6]
+/// \endcode
+class Tensor {
+ public:
+  /// @brief An undefined tensor (no data); `defined()` is false.
+  Tensor() = default;
+  /// @brief Wrap an implementation object (used by ops; most code never calls this).
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+  /// @brief True when this handle refers to a tensor.
+  bool defined() const { return impl_ != nullptr; }
+
+  // ---- shape and type ----
+  /// @brief Extents, outermost first.
+  const Shape& shape() const;
+  /// @brief Number of dimensions (0 for a scalar).
+  std::int64_t dim() const { return static_cast<std::int64_t>(shape().size()); }
+  /// @brief Extent along `axis` (negative counts from the end).
+  std::int64_t size(std::int64_t axis) const;
+  /// @brief Number of elements.
+  std::int64_t numel() const { return shape_numel(shape()); }
+  /// @brief Element type.
+  DType dtype() const;
+
+  // ---- data access ----
+  /// @brief Pointer to the first element. @throws DTypeError if T does not match dtype().
+  template <class T>
+  T* data() const;
+  /// @brief The value of a one-element tensor, as double. @throws ValueError otherwise.
+  double item() const;
+  /// @brief Element at a multi-index, as double (any dtype). @throws ValueError when out of range.
+  double at(const std::vector<std::int64_t>& index) const;
+  /// @brief Overwrite one element (converted from double). Not recorded by autograd.
+  void set(const std::vector<std::int64_t>& index, double value);
+  /// @brief All elements in row-major order, as doubles.
+  std::vector<double> to_vector() const;
+  /// @brief All elements of an i64 tensor. @throws DTypeError for other dtypes.
+  std::vector<std::int64_t> to_int_vector() const;
+
+  // ---- autograd ----
+  /// @brief Does this tensor take part in autograd (a trainable leaf, or computed from one)?
+  bool requires_grad() const;
+  /// @brief Mark a leaf as trainable (or frozen). Returns *this for chaining.
+  /// @throws AutogradError on a non-leaf, or on an i64 tensor.
+  Tensor& requires_grad_(bool enabled = true);
+  /// @brief A leaf has no grad_fn: created by the user, not computed by a recorded op.
+  bool is_leaf() const;
+  /// @brief The accumulated gradient of a leaf.
+  /// @throws AutogradError if the tensor does not require grad, or no backward has reached it.
+  Tensor grad() const;
+  /// @brief True when a gradient has been accumulated into this leaf.
+  bool has_grad() const;
+  /// @brief Forget the accumulated gradient (the next backward starts from zero).
+  void zero_grad();
+  /// @brief Set (or clear, with an undefined tensor) the accumulated gradient.
+  void set_grad(const Tensor& grad);
+  /// @brief The tape node that produced this tensor (null for leaves).
+  std::shared_ptr<Node> grad_fn() const;
+
+  // ---- copies and views ----
+  /// @brief A new leaf sharing this tensor's data, cut off from the graph.
+  Tensor detach() const;
+  /// @brief A deep copy of the data (not recorded by autograd; the copy is a leaf).
+  Tensor clone() const;
+  /// @brief A tensor over the same bytes with a new shape (one extent may be -1).
+  /// Differentiable: this is `knob::reshape`.
+  Tensor reshape(const Shape& shape) const;
+  /// @brief Same as reshape: knob tensors are always contiguous, so a view never copies.
+  Tensor view(const Shape& shape) const { return reshape(shape); }
+  /// @brief Do the two tensors view the same Storage?
+  bool shares_storage(const Tensor& other) const;
+  /// @brief A copy converted to another dtype (not differentiable).
+  Tensor to(DType dtype) const;
+
+  /// @brief Optional label shown in graph pictures.
+  const std::string& name() const;
+  /// @brief Set the label. Returns *this.
+  Tensor& set_name(std::string name);
+
+  /// @brief The implementation object (for ops and the tape).
+  TensorImpl* impl() const { return impl_.get(); }
+  /// @brief Shared ownership of the implementation object.
+  const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
+
+ private:
+  const TensorImpl& checked() const;
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Creation. Every factory returns a leaf with requires_grad() == false.
+// ---------------------------------------------------------------------------------------------
+
+/// @brief Uninitialised tensor of the given shape and dtype.
+Tensor empty(const Shape& shape, DType dtype = DType::f32);
+/// @brief All zeros.
+Tensor zeros(const Shape& shape, DType dtype = DType::f32);
+/// @brief All ones.
+Tensor ones(const Shape& shape, DType dtype = DType::f32);
+/// @brief Every element equal to `value`.
+Tensor full(const Shape& shape, double value, DType dtype = DType::f32);
+/// @brief Zeros with the shape and dtype of `like`.
+Tensor zeros_like(const Tensor& like);
+/// @brief Ones with the shape and dtype of `like`.
+Tensor ones_like(const Tensor& like);
+/// @brief 1-D tensor [start, start+step, ...) stopping before `stop`.
+Tensor arange(double start, double stop, double step = 1.0, DType dtype = DType::f32);
+/// @brief A tensor holding `values` (row-major) with the given shape.
+/// @throws ShapeError when values.size() differs from the shape's element count.
+Tensor tensor(const std::vector<double>& values, const Shape& shape, DType dtype = DType::f32);
+/// @brief An i64 tensor (token ids, targets) holding `values`.
+Tensor int_tensor(const std::vector<std::int64_t>& values, const Shape& shape);
+/// @brief A zero-dimensional tensor holding one value.
+Tensor scalar(double value, DType dtype = DType::f32);
+
+}  // namespace knob

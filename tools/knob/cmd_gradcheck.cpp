@@ -1,0 +1,81 @@
+// `knob gradcheck`: gradient-check every differentiable op in float64 and print a table.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "autograd/op_registry.h"
+#include "commands.h"
+
+namespace knob::cli {
+
+namespace {
+
+struct GradcheckArgs {
+  std::vector<std::string> ops;
+  bool json = false;
+  bool fast = false;
+  bool verbose = false;
+};
+
+void print_table(const std::vector<OpCheckReport>& reports, bool verbose) {
+  fmt::print("{:<20} {:>5} {:>13} {:>13} {:>10}  {}\n", "op", "cases", "max abs err",
+             "max rel err", "2nd order", "pass");
+  for (const OpCheckReport& r : reports) {
+    const std::string second = !r.second_checked ? "-" : r.second.passed ? "ok" : "FAIL";
+    fmt::print("{:<20} {:>5} {:>13.3e} {:>13.3e} {:>10}  {}\n", r.op, r.cases,
+               r.first.max_abs_error, r.first.max_rel_error, second, r.passed() ? "yes" : "NO");
+    if (!r.first.passed) fmt::print("    {}\n", r.first.message);
+    if (r.second_checked && !r.second.passed) fmt::print("    {}\n", r.second.message);
+    if (verbose && r.second_checked) {
+      fmt::print("    second order: max abs err {:.3e}, max rel err {:.3e}\n",
+                 r.second.max_abs_error, r.second.max_rel_error);
+    }
+  }
+}
+
+void print_json(const std::vector<OpCheckReport>& reports) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const OpCheckReport& r : reports) {
+    nlohmann::json row = {{"op", r.op},
+                          {"cases", r.cases},
+                          {"max_abs_err", r.first.max_abs_error},
+                          {"max_rel_err", r.first.max_rel_error},
+                          {"pass", r.passed()}};
+    if (r.second_checked) {
+      row["gradgrad_max_abs_err"] = r.second.max_abs_error;
+      row["gradgrad_pass"] = r.second.passed;
+    }
+    if (!r.passed()) row["message"] = r.first.passed ? r.second.message : r.first.message;
+    list.push_back(row);
+  }
+  fmt::print("{}\n", list.dump(2));
+}
+
+}  // namespace
+
+void add_gradcheck_command(CLI::App& app) {
+  auto args = std::make_shared<GradcheckArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "gradcheck",
+      "Check every differentiable op's gradient (and second derivative) against central "
+      "differences in float64");
+  cmd->add_option("--op", args->ops, "Only these ops (repeatable), e.g. --op matmul --op softmax");
+  cmd->add_flag("--json", args->json,
+                "Print a JSON list of {op, max_abs_err, max_rel_err, pass} instead of a table");
+  cmd->add_flag("--fast", args->fast, "Compare random projections vᵀJu instead of full Jacobians");
+  cmd->add_flag("-v,--verbose", args->verbose, "Also print second-order errors");
+  cmd->callback([args] {
+    GradcheckOptions options;
+    options.fast_mode = args->fast;
+    const std::vector<OpCheckReport> reports = check_ops(args->ops, options);
+    if (args->json) {
+      print_json(reports);
+    } else {
+      print_table(reports, args->verbose);
+    }
+    const bool all_passed = std::all_of(reports.begin(), reports.end(),
+                                        [](const OpCheckReport& r) { return r.passed(); });
+    if (!all_passed) throw Error("gradcheck: some ops failed (see above)");
+  });
+}
+
+}  // namespace knob::cli

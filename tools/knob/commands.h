@@ -1,0 +1,19 @@
+/// @file
+/// @brief The subcommands of the `knob` executable; each file registers one.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace knob::cli {
+
+/// @brief `knob info`: version, the SIMD path in use and the ones available.
+void add_info_command(CLI::App& app);
+/// @brief `knob tour`: a short walk through tensors, the tape and gradients.
+void add_tour_command(CLI::App& app);
+/// @brief `knob gradcheck [--op NAME ...] [--json]`: check every differentiable op in float64.
+void add_gradcheck_command(CLI::App& app);
+
+/// @brief One line describing the library build and the active SIMD path.
+std::string version_line();
+
+}  // namespace knob::cli
