@@ -40,8 +40,8 @@ struct DotWriter {
     const std::string id = fmt::format("t{}", ids.size());
     ids[t.impl()] = id;
     const bool trainable = t.requires_grad();
-    std::string label = t.name().empty() ? (trainable ? "parameter" : "constant") : t.name();
-    label += "\n" + shape_str(t.shape()) + " " + std::string(dtype_name(t.dtype()));
+    const std::string title = t.name().empty() ? (trainable ? "parameter" : "constant") : t.name();
+    std::string label = fmt::format("{}\n{} {}", title, shape_str(t.shape()), dtype_name(t.dtype()));
     if (const std::string v = values_text(t, options); !v.empty()) label += "\ndata " + v;
     if (trainable && t.has_grad()) {
       if (const std::string g = values_text(t.grad(), options); !g.empty()) label += "\ngrad " + g;

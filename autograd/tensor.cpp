@@ -237,6 +237,25 @@ Tensor Tensor::to(DType dtype) const {
   return out;
 }
 
+void Tensor::set_data(const Tensor& source) {
+  const TensorImpl& impl = checked();
+  if (impl.grad_fn) {
+    throw AutogradError("set_data: only leaves can be overwritten (this tensor was computed by '" +
+                        impl.grad_fn->op + "')");
+  }
+  if (impl.requires_grad && !is_floating(source.dtype())) {
+    throw DTypeError("set_data: a tensor that requires grad cannot hold i64 data");
+  }
+  Tensor copy = source.clone();
+  impl_->storage = copy.impl()->storage;
+  impl_->offset = 0;
+  impl_->shape = copy.shape();
+  impl_->dtype = copy.dtype();
+  if (impl_->grad && (impl_->grad->shape != impl_->shape || impl_->grad->dtype != impl_->dtype)) {
+    impl_->grad.reset();
+  }
+}
+
 const std::string& Tensor::name() const { return checked().name; }
 
 Tensor& Tensor::set_name(std::string name) {

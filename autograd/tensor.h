@@ -134,6 +134,10 @@ class Tensor {
   bool shares_storage(const Tensor& other) const;
   /// @brief A copy converted to another dtype (not differentiable).
   Tensor to(DType dtype) const;
+  /// @brief Make this leaf hold `source`'s data, shape and dtype (a copy), in place: every handle
+  /// to this tensor sees the change. For loading weights and converting a model's dtype.
+  /// @throws AutogradError on a non-leaf.
+  void set_data(const Tensor& source);
 
   /// @brief Optional label shown in graph pictures.
   const std::string& name() const;

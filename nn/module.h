@@ -1,0 +1,116 @@
+/// @file
+/// @brief nn::Module: the base of every layer, with parameters and submodules registered by name.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "autograd/tensor.h"
+
+namespace knob::nn {
+
+/// @brief An ordered list of (dotted name, tensor) pairs, e.g. a state dict.
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+/// @brief Base class of layers and models.
+///
+/// A module owns named parameters (trainable tensors) and named submodules. Registration by
+/// name is what gives every parameter its dotted path, `blocks.0.attn.k_proj.weight`, which is
+/// the key used by state dicts, by freezing, and by IA³ to find the layers it adapts.
+///
+/// Modules are held by `std::shared_ptr`; a parameter is a Tensor handle, so the member a
+/// layer keeps (`weight_`) and the registered entry are the same tensor.
+/// \code
+/// class Affine : public Module {
+///  public:
+///   Affine() { scale_ = register_parameter("scale", ones({4}, DType::f32)); }
+///   std::string type_name() const override { return "Affine"; }
+///   Tensor forward(const Tensor& x) const { return mul(x, scale_); }
+///  private:
+///   Tensor scale_;
+/// };
+/// \endcode
+class Module : public std::enable_shared_from_this<Module> {
+ public:
+  virtual ~Module() = default;
+  Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  /// @brief The class name shown in summaries ("Linear", "LayerNorm", ...).
+  virtual std::string type_name() const = 0;
+  /// @brief Extra text for summaries, e.g. "in=64, out=256".
+  virtual std::string extra_repr() const { return ""; }
+
+  // ---- traversal ----
+  /// @brief Every parameter with its dotted name, depth first in registration order.
+  NamedTensors named_parameters() const;
+  /// @brief Every parameter (same order as named_parameters()).
+  std::vector<Tensor> parameters() const;
+  /// @brief Parameters that currently require grad.
+  NamedTensors trainable_parameters() const;
+  /// @brief This module ("" ) and every descendant with its dotted path.
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_modules();
+  /// @brief Direct submodules with their names.
+  const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& named_children() const {
+    return children_;
+  }
+  /// @brief The submodule at a dotted path ("blocks.0.attn"), or null.
+  std::shared_ptr<Module> find_module(const std::string& path);
+  /// @brief The parameter at a dotted path. @throws ValueError naming the path if absent.
+  Tensor parameter(const std::string& path) const;
+
+  // ---- modes and gradients ----
+  /// @brief Training mode (dropout active) for this module and all descendants.
+  void train(bool on = true);
+  /// @brief Evaluation mode: train(false).
+  void eval() { train(false); }
+  /// @brief Is this module in training mode?
+  bool is_training() const { return training_; }
+  /// @brief Clear the accumulated gradient of every parameter.
+  void zero_grad();
+  /// @brief Freeze (false) or unfreeze (true) every parameter of this subtree.
+  void requires_grad(bool trainable);
+  /// @brief Number of parameter elements (all, or only those that require grad).
+  std::int64_t num_parameters(bool trainable_only = false) const;
+  /// @brief Convert every parameter to `dtype` in place.
+  void to(DType dtype);
+
+  // ---- state ----
+  /// @brief The parameters as (name, tensor) pairs sharing data with the module.
+  NamedTensors state_dict() const { return named_parameters(); }
+  /// @brief Copy values into the parameters by name.
+  ///
+  /// Every problem is collected and reported at once in one knob::ShapeError: names that are
+  /// missing, unexpected (when `strict`), or of the wrong shape. Values are converted to each
+  /// parameter's dtype. Nothing is modified unless everything matches.
+  void load_state_dict(const NamedTensors& state, bool strict = true);
+
+  /// @brief A multi-line tree of modules with their parameter shapes and counts.
+  std::string summary() const;
+
+ protected:
+  /// @brief Register a parameter under `name`; returns the same tensor (store it in a member).
+  /// The tensor is marked requires_grad. Names must be unique and contain no '.'.
+  Tensor register_parameter(const std::string& name, Tensor value);
+  /// @brief Register a submodule under `name`; returns it.
+  template <class M>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> module) {
+    add_child(name, module);
+    return module;
+  }
+
+ private:
+  void add_child(const std::string& name, std::shared_ptr<Module> module);
+  void collect_parameters(const std::string& prefix, NamedTensors& out) const;
+  void summary_lines(const std::string& name, int depth, std::string& out) const;
+
+  NamedTensors params_;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+  bool training_ = true;
+};
+
+}  // namespace knob::nn
