@@ -68,17 +68,23 @@ std::vector<double> directional_difference(const GradcheckFn& fn, const TensorLi
                                            const std::vector<std::size_t>& which,
                                            const std::vector<std::vector<double>>& direction,
                                            double eps) {
-  auto shift = [&](double step) {
+  std::vector<std::vector<double>> original;
+  for (std::size_t i : which) original.push_back(inputs[i].to_vector());
+  // Set every differentiable input to x + step·direction (from the saved x, so x is restored
+  // exactly at the end).
+  auto move_to = [&](double step) {
     for (std::size_t d = 0; d < which.size(); ++d) {
       double* p = inputs[which[d]].data<double>();
-      for (std::size_t e = 0; e < direction[d].size(); ++e) p[e] += step * direction[d][e];
+      for (std::size_t e = 0; e < direction[d].size(); ++e) {
+        p[e] = original[d][e] + step * direction[d][e];
+      }
     }
   };
-  shift(eps);
+  move_to(eps);
   const std::vector<double> plus = evaluate(fn, inputs);
-  shift(-2.0 * eps);
+  move_to(-eps);
   const std::vector<double> minus = evaluate(fn, inputs);
-  shift(eps);
+  move_to(0.0);
   std::vector<double> diff(plus.size());
   for (std::size_t j = 0; j < plus.size(); ++j) diff[j] = (plus[j] - minus[j]) / (2.0 * eps);
   return diff;
