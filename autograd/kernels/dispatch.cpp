@@ -4,15 +4,14 @@
 ///
 /// Compiled with the library's ordinary flags (no -m options): nothing here may run a SIMD
 /// instruction. It only reads the constant tables of isa_tables.h and hands them out.
-#include <fmt/format.h>
-
-#include <xsimd/xsimd.hpp>
-
 #include <atomic>
 #include <cstdlib>
 #include <string>
 #include <type_traits>
 #include <vector>
+
+#include <fmt/format.h>
+#include <xsimd/xsimd.hpp>
 
 #include "autograd/error.h"
 #include "autograd/kernels/isa_tables.h"
@@ -41,20 +40,26 @@ constexpr Isa kAllIsasBestFirst[] = {Isa::avx512, Isa::avx2, Isa::sse4_2, Isa::n
 /// The tables compiled into this library for `isa`, or nullptr if that TU was not built.
 const detail::IsaTables* built_tables(Isa isa) {
   switch (isa) {
-    case Isa::scalar: return &detail::scalar_tables;
+    case Isa::scalar:
+      return &detail::scalar_tables;
 #if KNOB_HAVE_SSE4_2
-    case Isa::sse4_2: return &detail::sse4_2_tables;
+    case Isa::sse4_2:
+      return &detail::sse4_2_tables;
 #endif
 #if KNOB_HAVE_AVX2
-    case Isa::avx2: return &detail::avx2_tables;
+    case Isa::avx2:
+      return &detail::avx2_tables;
 #endif
 #if KNOB_HAVE_AVX512
-    case Isa::avx512: return &detail::avx512_tables;
+    case Isa::avx512:
+      return &detail::avx512_tables;
 #endif
 #if KNOB_HAVE_NEON
-    case Isa::neon: return &detail::neon_tables;
+    case Isa::neon:
+      return &detail::neon_tables;
 #endif
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 
@@ -94,13 +99,17 @@ bool cpu_supports(Isa isa) {
   const bool os_saves_avx512 = false;
 #endif
   switch (isa) {
-    case Isa::scalar: return true;
-    case Isa::sse4_2: return cpu.sse4_2 != 0;
-    case Isa::avx2: return cpu.fma3_avx2 != 0 && os_saves_avx;
+    case Isa::scalar:
+      return true;
+    case Isa::sse4_2:
+      return cpu.sse4_2 != 0;
+    case Isa::avx2:
+      return cpu.fma3_avx2 != 0 && os_saves_avx;
     case Isa::avx512:  // kernels_avx512.cpp: -mavx512f -mavx512cd -mavx512dq -mavx512bw -mfma
       return cpu.avx512f != 0 && cpu.avx512cd != 0 && cpu.avx512dq != 0 && cpu.avx512bw != 0 &&
              cpu.fma3_avx2 != 0 && os_saves_avx512;
-    case Isa::neon: return cpu.neon64 != 0;
+    case Isa::neon:
+      return cpu.neon64 != 0;
   }
   return false;
 }
@@ -136,8 +145,7 @@ void require_available(Isa isa, std::string_view what) {
                                       ? "this build of knob has no {} kernels"
                                       : "this CPU does not support {}";
   throw ValueError(fmt::format("{}: {} (available: {})", what,
-                               fmt::format(fmt::runtime(reason), isa_name(isa)),
-                               available_list()));
+                               fmt::format(fmt::runtime(reason), isa_name(isa)), available_list()));
 }
 
 /// The first choice: KNOB_SIMD if it is set and not empty, else the best available.
@@ -165,8 +173,7 @@ const detail::IsaTables& active_tables() {
   if (tables == nullptr) {
     const Isa isa = initial_isa();  // may throw: a bad KNOB_SIMD is reported on every use
     const detail::IsaTables* expected = nullptr;
-    g_active_tables.compare_exchange_strong(expected, built_tables(isa),
-                                            std::memory_order_acq_rel);
+    g_active_tables.compare_exchange_strong(expected, built_tables(isa), std::memory_order_acq_rel);
     tables = g_active_tables.load(std::memory_order_acquire);
   }
   return *tables;
@@ -186,11 +193,16 @@ const KernelTable<T>& pick(const detail::IsaTables& tables) {
 
 std::string_view isa_name(Isa isa) {
   switch (isa) {
-    case Isa::scalar: return "scalar";
-    case Isa::sse4_2: return "sse4_2";
-    case Isa::avx2: return "avx2";
-    case Isa::avx512: return "avx512";
-    case Isa::neon: return "neon";
+    case Isa::scalar:
+      return "scalar";
+    case Isa::sse4_2:
+      return "sse4_2";
+    case Isa::avx2:
+      return "avx2";
+    case Isa::avx512:
+      return "avx512";
+    case Isa::neon:
+      return "neon";
   }
   return "unknown";
 }
@@ -211,9 +223,7 @@ std::vector<Isa> available_isas() {
   return isas;
 }
 
-Isa active_isa() {
-  return active_tables().float_kernels.isa;
-}
+Isa active_isa() { return active_tables().float_kernels.isa; }
 
 void set_active_isa(Isa isa) {
   require_available(isa, fmt::format("set_active_isa({})", isa_name(isa)));

@@ -39,16 +39,3 @@ endif()
 
 set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/dispatch.cpp PROPERTIES
   COMPILE_DEFINITIONS "${KNOB_KERNEL_DEFINITIONS}")
-
-# Debian's xsimd 8 package lists "xtl" as a link dependency of the header-only xsimd target (for
-# its optional xtl::xcomplex support, which knob does not use). Without xtl installed the link
-# fails with "cannot find -lxtl", so stand in an empty target for it.
-if(TARGET xsimd AND NOT TARGET xtl)
-  get_target_property(_knob_xsimd_links xsimd INTERFACE_LINK_LIBRARIES)
-  if("xtl" IN_LIST _knob_xsimd_links)
-    find_package(xtl QUIET)
-    if(NOT TARGET xtl)
-      add_library(xtl INTERFACE IMPORTED GLOBAL)
-    endif()
-  endif()
-endif()

@@ -10,8 +10,7 @@
 namespace knob::kernels::detail {
 
 // neon64: 128-bit registers, 4 floats or 2 doubles (double lanes need the 64-bit ARM variant).
-constinit const IsaTables neon_tables{
-    simd::make_simd_table<xsimd::neon64, float>(Isa::neon),
-    simd::make_simd_table<xsimd::neon64, double>(Isa::neon)};
+constinit const IsaTables neon_tables{simd::make_simd_table<xsimd::neon64, float>(Isa::neon),
+                                      simd::make_simd_table<xsimd::neon64, double>(Isa::neon)};
 
 }  // namespace knob::kernels::detail

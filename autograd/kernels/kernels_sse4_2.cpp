@@ -9,8 +9,7 @@
 
 namespace knob::kernels::detail {
 
-constinit const IsaTables sse4_2_tables{
-    simd::make_simd_table<xsimd::sse4_2, float>(Isa::sse4_2),
-    simd::make_simd_table<xsimd::sse4_2, double>(Isa::sse4_2)};
+constinit const IsaTables sse4_2_tables{simd::make_simd_table<xsimd::sse4_2, float>(Isa::sse4_2),
+                                        simd::make_simd_table<xsimd::sse4_2, double>(Isa::sse4_2)};
 
 }  // namespace knob::kernels::detail

@@ -74,13 +74,13 @@ T relu(T x) {
   return x > T(0) ? x : T(0);
 }
 
-/// @brief Exact GELU: \f$ \tfrac12 x \left(1 + \mathrm{erf}(x/\sqrt2)\right) \f$ (PyTorch's default).
+/// @brief Exact GELU (PyTorch's default): \f$ \tfrac12 x (1 + \mathrm{erf}(x/\sqrt2)) \f$.
 template <class T>
 T gelu_erf(T x) {
   return T(0.5) * x * (T(1) + c_erf(x * kInvSqrt2<T>));
 }
 
-/// @brief GELU, tanh form: \f$ \tfrac12 x \left(1 + \tanh(\sqrt{2/\pi}(x + 0.044715 x^3))\right) \f$.
+/// @brief GELU, tanh form: \f$ \tfrac12 x (1 + \tanh(\sqrt{2/\pi}(x + 0.044715 x^3))) \f$.
 template <class T>
 T gelu_tanh(T x) {
   const T inner = kSqrt2OverPi<T> * (x + kGeluCubic<T> * x * x * x);
@@ -102,7 +102,8 @@ T pow(T x, T p) {
 /// (like torch.max). The order of the comparisons does not matter, so SIMD lanes agree with it.
 template <class T>
 T max_keep_nan(T m, T x) {
-  const bool x_is_nan = x != x;  // the one value that is not equal to itself
+  // NaN is the one value not equal to itself (std::isnan is an inline function we avoid here)
+  const bool x_is_nan = x != x;  // NOLINT(misc-redundant-expression)
   return (x > m || x_is_nan) ? x : m;
 }
 
@@ -296,7 +297,7 @@ void log_softmax_rows(const T* x, T* y, std::size_t rows, std::size_t cols) {
 // ---- matrix multiply ----
 
 /// @brief Reference GEMM, the textbook triple loop:
-/// \f$ C_{ij} \leftarrow \alpha \sum_p \mathrm{op}(A)_{ip}\, \mathrm{op}(B)_{pj} + \beta C_{ij} \f$.
+/// \f$ C_{ij} \leftarrow \alpha \sum_p \mathrm{op}(A)_{ip} \mathrm{op}(B)_{pj} + \beta C_{ij} \f$.
 ///
 /// Row-major storage with row strides lda/ldb/ldc:
 ///  - op(A)[i,p] = trans_a ? A[p*lda + i] : A[i*lda + p]    (op(A) is [M,K])
@@ -305,8 +306,7 @@ void log_softmax_rows(const T* x, T* y, std::size_t rows, std::size_t cols) {
 /// When beta == 0 the old C is never read, so it may hold garbage or NaN.
 template <class T>
 void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, T alpha,
-          const T* A, std::size_t lda, const T* B, std::size_t ldb, T beta, T* C,
-          std::size_t ldc) {
+          const T* A, std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) {
   for (std::size_t i = 0; i < M; ++i) {
     for (std::size_t j = 0; j < N; ++j) {
       T acc = 0;

@@ -6,9 +6,9 @@
 /// note on the unnamed namespace in scalar_kernels.h for why these helpers have internal linkage.
 #pragma once
 
-#include <xsimd/xsimd.hpp>
-
 #include <cstddef>
+
+#include <xsimd/xsimd.hpp>
 
 #include "autograd/kernels/scalar_kernels.h"
 

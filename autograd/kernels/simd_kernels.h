@@ -38,7 +38,8 @@ template <class Arch, class T, class VectorF, class ScalarF>
 void map_unary(const T* a, T* out, std::size_t n, VectorF vector_f, ScalarF scalar_f) {
   using V = Vec<Arch, T>;
   std::size_t i = 0;
-  for (; i + V::size <= n; i += V::size) vector_f(V::load_unaligned(a + i)).store_unaligned(out + i);
+  for (; i + V::size <= n; i += V::size)
+    vector_f(V::load_unaligned(a + i)).store_unaligned(out + i);
   for (; i < n; ++i) out[i] = scalar_f(a[i]);
 }
 
@@ -63,46 +64,56 @@ void map_binary(const T* a, const T* b, T* out, std::size_t n, F f) {
 // Elementwise kernels (compare with scalar::add, scalar::exp, ...)
 // ============================================================================================
 
+/// @brief \f$ out_i = a_i + b_i \f$ (scalar::add, W lanes at a time)
 template <class Arch, class T>
 void add(const T* a, const T* b, T* out, std::size_t n) {
   map_binary<Arch>(a, b, out, n, [](auto x, auto y) { return x + y; });
 }
+/// @brief \f$ out_i = a_i - b_i \f$
 template <class Arch, class T>
 void sub(const T* a, const T* b, T* out, std::size_t n) {
   map_binary<Arch>(a, b, out, n, [](auto x, auto y) { return x - y; });
 }
+/// @brief \f$ out_i = a_i b_i \f$
 template <class Arch, class T>
 void mul(const T* a, const T* b, T* out, std::size_t n) {
   map_binary<Arch>(a, b, out, n, [](auto x, auto y) { return x * y; });
 }
+/// @brief \f$ out_i = a_i / b_i \f$
 template <class Arch, class T>
 void div(const T* a, const T* b, T* out, std::size_t n) {
   map_binary<Arch>(a, b, out, n, [](auto x, auto y) { return x / y; });
 }
 
+/// @brief \f$ out_i = a_i + s \f$
 template <class Arch, class T>
 void add_scalar(const T* a, T s, T* out, std::size_t n) {
   map_unary<Arch>(a, out, n, [s](auto x) { return x + s; });
 }
+/// @brief \f$ out_i = a_i s \f$
 template <class Arch, class T>
 void mul_scalar(const T* a, T s, T* out, std::size_t n) {
   map_unary<Arch>(a, out, n, [s](auto x) { return x * s; });
 }
+/// @brief \f$ out_i = a_i / s \f$ (a true division, like the reference)
 template <class Arch, class T>
 void div_scalar(const T* a, T s, T* out, std::size_t n) {
   map_unary<Arch>(a, out, n, [s](auto x) { return x / s; });
 }
+/// @brief \f$ out_i = s - b_i \f$
 template <class Arch, class T>
 void rsub_scalar(T s, const T* b, T* out, std::size_t n) {
   map_unary<Arch>(b, out, n, [s](auto x) { return s - x; });
 }
+/// @brief \f$ out_i = s / b_i \f$
 template <class Arch, class T>
 void rdiv_scalar(T s, const T* b, T* out, std::size_t n) {
   map_unary<Arch>(b, out, n, [s](auto x) { return s / x; });
 }
 
-/// a^p. xsimd::pow computes exp(p ln|a|) (with the sign fixed for odd integer p), a few ulps off
-/// even when the answer is exact; like formula::pow, p = 2 and p = 1 get their exact forms.
+/// @brief \f$ out_i = a_i^p \f$. xsimd::pow computes exp(p ln|a|) (with the sign fixed for odd
+/// integer p), a few ulps off even when the answer is exact; like formula::pow, p = 2 and p = 1 get
+/// their exact forms.
 template <class Arch, class T>
 void pow_scalar(const T* a, T p, T* out, std::size_t n) {
   using V = Vec<Arch, T>;
@@ -117,34 +128,40 @@ void pow_scalar(const T* a, T p, T* out, std::size_t n) {
   }
 }
 
+/// @brief \f$ out_i = -a_i \f$
 template <class Arch, class T>
 void neg(const T* a, T* out, std::size_t n) {
   map_unary<Arch>(a, out, n, [](auto x) { return -x; });
 }
+/// @brief \f$ out_i = e^{a_i} \f$
 template <class Arch, class T>
 void exp(const T* a, T* out, std::size_t n) {
   map_unary<Arch>(
       a, out, n, [](Vec<Arch, T> x) { return xsimd::exp(x); },
       [](T x) { return formula::c_exp(x); });
 }
+/// @brief \f$ out_i = \ln a_i \f$
 template <class Arch, class T>
 void log(const T* a, T* out, std::size_t n) {
   map_unary<Arch>(
       a, out, n, [](Vec<Arch, T> x) { return xsimd::log(x); },
       [](T x) { return formula::c_log(x); });
 }
+/// @brief \f$ out_i = \sqrt{a_i} \f$
 template <class Arch, class T>
 void sqrt(const T* a, T* out, std::size_t n) {
   map_unary<Arch>(
       a, out, n, [](Vec<Arch, T> x) { return xsimd::sqrt(x); },
       [](T x) { return formula::c_sqrt(x); });
 }
+/// @brief \f$ out_i = \tanh a_i \f$
 template <class Arch, class T>
 void tanh(const T* a, T* out, std::size_t n) {
   map_unary<Arch>(
       a, out, n, [](Vec<Arch, T> x) { return xsimd::tanh(x); },
       [](T x) { return formula::c_tanh(x); });
 }
+/// @brief \f$ out_i = \mathrm{erf}(a_i) \f$
 template <class Arch, class T>
 void erf(const T* a, T* out, std::size_t n) {
   map_unary<Arch>(
@@ -152,7 +169,7 @@ void erf(const T* a, T* out, std::size_t n) {
       [](T x) { return formula::c_erf(x); });
 }
 
-/// sigmoid(x) = 1 / (1 + e^{-x})
+/// @brief \f$ out_i = 1 / (1 + e^{-a_i}) \f$
 template <class Arch, class T>
 void sigmoid(const T* a, T* out, std::size_t n) {
   using V = Vec<Arch, T>;
@@ -161,7 +178,8 @@ void sigmoid(const T* a, T* out, std::size_t n) {
       [](T x) { return formula::sigmoid(x); });
 }
 
-/// relu(x) = x > 0 ? x : 0, lane by lane with a mask (so relu(NaN) = 0, like the reference)
+/// @brief \f$ out_i = a_i > 0\ ?\ a_i : 0 \f$, lane by lane with a mask (relu(NaN) = 0, as in the
+/// reference)
 template <class Arch, class T>
 void relu(const T* a, T* out, std::size_t n) {
   using V = Vec<Arch, T>;
@@ -170,17 +188,16 @@ void relu(const T* a, T* out, std::size_t n) {
       [](T x) { return formula::relu(x); });
 }
 
-/// gelu(x) = 0.5 x (1 + erf(x / sqrt 2))
+/// @brief \f$ out_i = \tfrac12 a_i (1 + \mathrm{erf}(a_i/\sqrt2)) \f$
 template <class Arch, class T>
 void gelu_erf(const T* a, T* out, std::size_t n) {
   using V = Vec<Arch, T>;
   map_unary<Arch>(
-      a, out, n,
-      [](V x) { return V(0.5) * x * (V(1) + xsimd::erf(x * V(formula::kInvSqrt2<T>))); },
+      a, out, n, [](V x) { return V(0.5) * x * (V(1) + xsimd::erf(x * V(formula::kInvSqrt2<T>))); },
       [](T x) { return formula::gelu_erf(x); });
 }
 
-/// gelu_tanh(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+/// @brief \f$ out_i = \tfrac12 a_i (1 + \tanh(\sqrt{2/\pi}(a_i + 0.044715 a_i^3))) \f$
 template <class Arch, class T>
 void gelu_tanh(const T* a, T* out, std::size_t n) {
   using V = Vec<Arch, T>;
@@ -199,7 +216,7 @@ void gelu_tanh(const T* a, T* out, std::size_t n) {
 // rounding, not bit for bit.
 // ============================================================================================
 
-/// sum = Σ a_i: W running sums, then one horizontal sum, then the tail.
+/// @brief \f$ \sum_i a_i \f$: W running sums, then one horizontal sum, then the tail.
 template <class Arch, class T>
 T sum(const T* a, std::size_t n) {
   using V = Vec<Arch, T>;
@@ -211,7 +228,7 @@ T sum(const T* a, std::size_t n) {
   return total;
 }
 
-/// max = max_i a_i, NaN-propagating: a lane takes x when x > m or x is NaN.
+/// @brief \f$ \max_i a_i \f$, NaN-propagating: a lane takes x when x > m or x is NaN.
 template <class Arch, class T>
 T max(const T* a, std::size_t n) {
   using V = Vec<Arch, T>;
@@ -226,7 +243,7 @@ T max(const T* a, std::size_t n) {
   return m;
 }
 
-/// dot = Σ a_i b_i, with one fused multiply-add per register.
+/// @brief \f$ \sum_i a_i b_i \f$, with one fused multiply-add per register.
 template <class Arch, class T>
 T dot(const T* a, const T* b, std::size_t n) {
   using V = Vec<Arch, T>;
@@ -240,7 +257,7 @@ T dot(const T* a, const T* b, std::size_t n) {
   return total;
 }
 
-/// y_i += alpha x_i
+/// @brief \f$ y_i \mathrel{+}= \alpha x_i \f$ (one fused multiply-add per register)
 template <class Arch, class T>
 void axpy(T alpha, const T* x, T* y, std::size_t n) {
   using V = Vec<Arch, T>;
@@ -256,7 +273,8 @@ void axpy(T alpha, const T* x, T* y, std::size_t n) {
 // Row-wise softmax: the same three passes as scalar::softmax_rows (max, exp and sum, divide).
 // ============================================================================================
 
-/// Σ_j e^{x_j - m} over one row, writing each e^{x_j - m} to y_row (y_row may be null).
+/// @brief \f$ \sum_j e^{x_j - m} \f$ over one row, writing each \f$ e^{x_j - m} \f$ to y_row (which
+/// may be null).
 template <class Arch, class T>
 T sum_exp_shifted(const T* x_row, T* y_row, std::size_t cols, T row_max) {
   using V = Vec<Arch, T>;
@@ -277,6 +295,8 @@ T sum_exp_shifted(const T* x_row, T* y_row, std::size_t cols, T row_max) {
   return total;
 }
 
+/// @brief Row softmax \f$ y_{rj} = e^{x_{rj} - m_r} / \sum_k e^{x_{rk} - m_r} \f$
+/// (scalar::softmax_rows).
 template <class Arch, class T>
 void softmax_rows(const T* x, T* y, std::size_t rows, std::size_t cols) {
   // x is (rows, cols), y is (rows, cols)
@@ -289,6 +309,7 @@ void softmax_rows(const T* x, T* y, std::size_t rows, std::size_t cols) {
   }
 }
 
+/// @brief Row log-softmax \f$ y_{rj} = x_{rj} - m_r - \ln \sum_k e^{x_{rk} - m_r} \f$.
 template <class Arch, class T>
 void log_softmax_rows(const T* x, T* y, std::size_t rows, std::size_t cols) {
   // x is (rows, cols), y is (rows, cols)
@@ -323,13 +344,13 @@ void log_softmax_rows(const T* x, T* y, std::size_t rows, std::size_t cols) {
 // ============================================================================================
 
 /// Rows of C per micro-kernel call (MR in the GEMM literature).
-constexpr std::size_t kGemmRows = 6;
+inline constexpr std::size_t kGemmRows = 6;
 /// SIMD registers of C per row in a micro-kernel call (NR / W).
-constexpr std::size_t kGemmVecs = 2;
+inline constexpr std::size_t kGemmVecs = 2;
 /// Depth (slice of K) of one packed panel of op(B) (KC).
-constexpr std::size_t kGemmDepth = 256;
+inline constexpr std::size_t kGemmDepth = 256;
 
-/// Copy op(B)[p0 : p0+depth, j0 : j0+width] into `panel`, `depth` rows of `panel_width`
+/// @brief Copy op(B)[p0 : p0+depth, j0 : j0+width] into `panel`, `depth` rows of `panel_width`
 /// values each, padding columns width .. panel_width-1 with zeros.
 template <class T>
 void gemm_pack_b(bool trans_b, const T* B, std::size_t ldb, std::size_t p0, std::size_t depth,
@@ -346,14 +367,25 @@ void gemm_pack_b(bool trans_b, const T* B, std::size_t ldb, std::size_t p0, std:
   }
 }
 
-/// The micro-kernel: C[0:Rows, 0:width] <- alpha * op(A)[0:Rows, 0:depth] * panel + beta * C.
-///
-/// `a` points at op(A)[i0, p0]; `c` at C[i0, j0]; `panel` is (depth, kGemmVecs * W).
-/// When beta == 0 the old C is not read.
+/// @brief One call of the micro-kernel: which block of C it updates, from where.
+template <class T>
+struct GemmBlock {
+  std::size_t depth;       ///< how many p (a slice of K) to sum over
+  const T* a;              ///< op(A)[i0, p0]; op(A)[i0+r, p0+p] = a[r*a_row_step + p*a_depth_step]
+  std::size_t a_row_step;  ///< lda, or 1 when trans_a
+  std::size_t a_depth_step;  ///< 1, or lda when trans_a
+  const T* panel;            ///< the packed op(B)[p0 : p0+depth, j0 : j0+kGemmVecs*W], aligned
+  T alpha;                   ///< scales the product
+  T beta;                    ///< scales the old C; 0 means the old C is not read
+  T* c;                      ///< C[i0, j0]
+  std::size_t ldc;           ///< row stride of C
+  std::size_t width;         ///< real columns of C in this block (<= kGemmVecs*W at the right edge)
+};
+
+/// @brief The micro-kernel: \f$ C_{blk} \leftarrow \alpha\, \mathrm{op}(A)_{blk}\, panel +
+/// \beta C_{blk} \f$ for a block of `Rows` rows and `block.width` columns of C.
 template <class Arch, class T, std::size_t Rows>
-void gemm_micro_kernel(std::size_t depth, const T* a, std::size_t a_row_step,
-                       std::size_t a_depth_step, const T* panel, T alpha, T beta, T* c,
-                       std::size_t ldc, std::size_t width) {
+void gemm_micro_kernel(const GemmBlock<T>& block) {
   using V = Vec<Arch, T>;
   constexpr std::size_t W = V::size;
   constexpr std::size_t kPanelWidth = kGemmVecs * W;
@@ -365,86 +397,101 @@ void gemm_micro_kernel(std::size_t depth, const T* a, std::size_t a_row_step,
     for (std::size_t v = 0; v < kGemmVecs; ++v) acc[r][v] = V(T(0));
   }
 
-  for (std::size_t p = 0; p < depth; ++p) {
+  for (std::size_t p = 0; p < block.depth; ++p) {
     V b[kGemmVecs];  // op(B)[p, j0 + v*W ...], from the packed panel (aligned, contiguous)
 #pragma GCC unroll 4
-    for (std::size_t v = 0; v < kGemmVecs; ++v) b[v] = V::load_aligned(panel + p * kPanelWidth + v * W);
+    for (std::size_t v = 0; v < kGemmVecs; ++v) {
+      b[v] = V::load_aligned(block.panel + p * kPanelWidth + v * W);
+    }
 #pragma GCC unroll 8
     for (std::size_t r = 0; r < Rows; ++r) {
-      const V a_rp(a[r * a_row_step + p * a_depth_step]);  // op(A)[i0 + r, p0 + p], broadcast
+      // op(A)[i0 + r, p0 + p], broadcast to every lane
+      const V a_rp(block.a[r * block.a_row_step + p * block.a_depth_step]);
 #pragma GCC unroll 4
       for (std::size_t v = 0; v < kGemmVecs; ++v) acc[r][v] = xsimd::fma(a_rp, b[v], acc[r][v]);
     }
   }
 
   // Write back C = alpha * acc + beta * C.
-  const V alpha_v(alpha);
-  const V beta_v(beta);
+  const T alpha = block.alpha;
+  const T beta = block.beta;
 #pragma GCC unroll 8
   for (std::size_t r = 0; r < Rows; ++r) {
-    T* c_row = c + r * ldc;
-    if (width == kPanelWidth) {  // a full block: whole registers
+    T* c_row = block.c + r * block.ldc;
+    if (block.width == kPanelWidth) {  // a full block: whole registers
 #pragma GCC unroll 4
       for (std::size_t v = 0; v < kGemmVecs; ++v) {
-        V result = alpha_v * acc[r][v];
-        if (beta != T(0)) result = xsimd::fma(beta_v, V::load_unaligned(c_row + v * W), result);
+        V result = V(alpha) * acc[r][v];
+        if (beta != T(0)) result = xsimd::fma(V(beta), V::load_unaligned(c_row + v * W), result);
         result.store_unaligned(c_row + v * W);
       }
     } else {  // the right edge of C: spill the registers, store only the `width` real columns
       alignas(Arch::alignment()) T spilled[kPanelWidth];
       for (std::size_t v = 0; v < kGemmVecs; ++v) acc[r][v].store_aligned(spilled + v * W);
-      for (std::size_t j = 0; j < width; ++j) {
+      for (std::size_t j = 0; j < block.width; ++j) {
         c_row[j] = (beta == T(0)) ? alpha * spilled[j] : alpha * spilled[j] + beta * c_row[j];
       }
     }
   }
 }
 
-/// Run the micro-kernel for the number of rows left (1 .. kGemmRows); each count is its own
-/// instantiation so that `acc` is a fixed-size block the compiler can keep in registers.
+/// @brief Run the micro-kernel for the number of rows left (1 .. kGemmRows); each count is its
+/// own instantiation so that `acc` is a fixed-size block the compiler can keep in registers.
 template <class Arch, class T>
-void gemm_micro_kernel_rows(std::size_t rows, std::size_t depth, const T* a,
-                            std::size_t a_row_step, std::size_t a_depth_step, const T* panel,
-                            T alpha, T beta, T* c, std::size_t ldc, std::size_t width) {
+void gemm_micro_kernel_rows(std::size_t rows, const GemmBlock<T>& block) {
   static_assert(kGemmRows == 6, "update the switch below when changing kGemmRows");
   switch (rows) {
-    case 6: gemm_micro_kernel<Arch, T, 6>(depth, a, a_row_step, a_depth_step, panel, alpha, beta, c, ldc, width); break;
-    case 5: gemm_micro_kernel<Arch, T, 5>(depth, a, a_row_step, a_depth_step, panel, alpha, beta, c, ldc, width); break;
-    case 4: gemm_micro_kernel<Arch, T, 4>(depth, a, a_row_step, a_depth_step, panel, alpha, beta, c, ldc, width); break;
-    case 3: gemm_micro_kernel<Arch, T, 3>(depth, a, a_row_step, a_depth_step, panel, alpha, beta, c, ldc, width); break;
-    case 2: gemm_micro_kernel<Arch, T, 2>(depth, a, a_row_step, a_depth_step, panel, alpha, beta, c, ldc, width); break;
-    default: gemm_micro_kernel<Arch, T, 1>(depth, a, a_row_step, a_depth_step, panel, alpha, beta, c, ldc, width); break;
+    case 6:
+      gemm_micro_kernel<Arch, T, 6>(block);
+      break;
+    case 5:
+      gemm_micro_kernel<Arch, T, 5>(block);
+      break;
+    case 4:
+      gemm_micro_kernel<Arch, T, 4>(block);
+      break;
+    case 3:
+      gemm_micro_kernel<Arch, T, 3>(block);
+      break;
+    case 2:
+      gemm_micro_kernel<Arch, T, 2>(block);
+      break;
+    default:
+      gemm_micro_kernel<Arch, T, 1>(block);
+      break;
   }
 }
 
+/// @brief \f$ C \leftarrow \alpha\, \mathrm{op}(A)\, \mathrm{op}(B) + \beta C \f$, blocked as
+/// described above (op(A) is [M,K], op(B) is [K,N], C is [M,N], row-major, strides lda/ldb/ldc).
 template <class Arch, class T>
 void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, T alpha,
-          const T* A, std::size_t lda, const T* B, std::size_t ldb, T beta, T* C,
-          std::size_t ldc) {
+          const T* A, std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) {
   constexpr std::size_t kPanelWidth = kGemmVecs * Vec<Arch, T>::size;
-  if (M == 0 || N == 0 || K == 0) {  // nothing to multiply: C = beta C (or 0); the reference does it
+  if (M == 0 || N == 0 || K == 0) {  // nothing to multiply: C = beta C; the reference does that
     scalar::gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
-  // op(A)[i, p] = A[i * a_row_step + p * a_depth_step]
-  const std::size_t a_row_step = trans_a ? 1 : lda;
-  const std::size_t a_depth_step = trans_a ? lda : 1;
+  GemmBlock<T> block{};
+  block.a_row_step = trans_a ? 1 : lda;  // op(A)[i, p] = A[i * a_row_step + p * a_depth_step]
+  block.a_depth_step = trans_a ? lda : 1;
+  block.alpha = alpha;
+  block.ldc = ldc;
 
   alignas(Arch::alignment()) T panel[kGemmDepth * kPanelWidth];  // (depth, kPanelWidth)
+  block.panel = panel;
 
   for (std::size_t j0 = 0; j0 < N; j0 += kPanelWidth) {  // a strip of columns of C
-    const std::size_t width = smaller(kPanelWidth, N - j0);
+    block.width = smaller(kPanelWidth, N - j0);
     for (std::size_t p0 = 0; p0 < K; p0 += kGemmDepth) {  // a slice of the inner dimension
-      const std::size_t depth = smaller(kGemmDepth, K - p0);
-      gemm_pack_b(trans_b, B, ldb, p0, depth, j0, width, kPanelWidth, panel);
+      block.depth = smaller(kGemmDepth, K - p0);
+      gemm_pack_b(trans_b, B, ldb, p0, block.depth, j0, block.width, kPanelWidth, panel);
       // The first slice applies beta; later slices add onto what the earlier ones stored.
-      const T beta_now = (p0 == 0) ? beta : T(1);
-      for (std::size_t i0 = 0; i0 < M; i0 += kGemmRows) {  // a block of rows of C
-        const std::size_t rows = smaller(kGemmRows, M - i0);
-        const T* a = A + i0 * a_row_step + p0 * a_depth_step;  // op(A)[i0, p0]
-        T* c = C + i0 * ldc + j0;                               // C[i0, j0]
-        gemm_micro_kernel_rows<Arch, T>(rows, depth, a, a_row_step, a_depth_step, panel, alpha,
-                                        beta_now, c, ldc, width);
+      block.beta = (p0 == 0) ? beta : T(1);
+      for (std::size_t i0 = 0; i0 < M; i0 += kGemmRows) {               // a block of rows of C
+        block.a = A + i0 * block.a_row_step + p0 * block.a_depth_step;  // op(A)[i0, p0]
+        block.c = C + i0 * ldc + j0;                                    // C[i0, j0]
+        gemm_micro_kernel_rows<Arch, T>(smaller(kGemmRows, M - i0), block);
       }
     }
   }
