@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   knob::cli::add_info_command(app);
   knob::cli::add_tour_command(app);
   knob::cli::add_gradcheck_command(app);
+  knob::cli::add_grads_command(app);
+  knob::cli::add_compare_command(app);
   try {
     app.parse(argc, argv);
     if (app.get_subcommands().empty()) {

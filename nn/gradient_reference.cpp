@@ -1,0 +1,76 @@
+#include "nn/gradient_reference.h"
+
+#include <fmt/format.h>
+
+#include "autograd/ops.h"
+#include "nn/model_dir.h"
+
+namespace knob::nn {
+
+Trainable parse_trainable(const std::string& text) {
+  if (text == "full") return Trainable::full;
+  if (text == "ia3") return Trainable::ia3;
+  throw ValueError(fmt::format("trainable: expected 'full' or 'ia3', got '{}'", text));
+}
+
+void apply_ia3_vectors(Transformer& model, const NamedTensors& vectors) {
+  if (!model.ia3_enabled()) model.enable_ia3();
+  NamedTensors own;
+  for (auto& [name, t] : model.named_parameters()) {
+    if (is_ia3_name(name)) own.emplace_back(name, t);
+  }
+  // Reuse Module's all-at-once checking on a state dict made of the IA³ vectors only.
+  std::vector<std::string> problems;
+  for (auto& [name, t] : vectors) {
+    bool found = false;
+    for (auto& [own_name, own_t] : own) found = found || own_name == name;
+    if (!found) problems.push_back("unexpected: " + name);
+  }
+  for (auto& [name, t] : own) {
+    const Tensor* given = nullptr;
+    for (auto& [vname, v] : vectors) {
+      if (vname == name) given = &v;
+    }
+    if (!given) {
+      problems.push_back("missing: " + name);
+    } else if (given->shape() != t.shape()) {
+      problems.push_back(fmt::format("wrong shape: {} (expected {}, got {})", name,
+                                     shape_str(t.shape()), shape_str(given->shape())));
+    }
+  }
+  if (!problems.empty()) {
+    throw ShapeError(fmt::format("IA3 vectors: {}", fmt::join(problems, "; ")));
+  }
+  for (auto& [name, t] : own) {
+    for (auto& [vname, v] : vectors) {
+      if (vname == name) {
+        Tensor target = t;
+        target.set_data(v.dtype() == t.dtype() ? v : v.to(t.dtype()));
+      }
+    }
+  }
+}
+
+NamedTensors gradient_reference(Transformer& model, const Tensor& ids, const Tensor& targets,
+                                Trainable mode) {
+  if (mode == Trainable::ia3) {
+    if (!model.ia3_enabled()) model.enable_ia3();
+    model.freeze_all_but_ia3();
+  } else {
+    for (auto& [name, t] : model.named_parameters()) t.requires_grad_(!is_ia3_name(name));
+  }
+  model.zero_grad();
+  Tensor logits = model.forward(ids);                     // [B,T,V]
+  Tensor loss = cross_entropy(logits, targets, -100);     // mean over counted positions
+  backward(loss);
+
+  NamedTensors out = {{"loss", loss.detach()}, {"logits", logits.detach()}};
+  for (auto& [name, t] : model.named_parameters()) {
+    if (!t.requires_grad()) continue;
+    out.emplace_back("grad." + name, t.has_grad() ? t.grad() : zeros_like(t));
+  }
+  model.zero_grad();
+  return out;
+}
+
+}  // namespace knob::nn

@@ -1,0 +1,32 @@
+/// @file
+/// @brief One forward and backward pass of SPEC.md §1, packaged as SPEC.md §4's gradient file:
+/// `loss`, `logits` and `grad.<name>` for every trainable parameter. `knob grads` writes it;
+/// students compare their own implementation with it.
+#pragma once
+
+#include "nn/transformer.h"
+
+namespace knob::nn {
+
+/// @brief Which parameters train (and so get a `grad.` entry).
+enum class Trainable {
+  full,  ///< every base parameter (SPEC.md §2, first table); IA³ vectors, if any, frozen
+  ia3,   ///< only the IA³ vectors l_k, l_v, l_ff (ones unless an adapter set them)
+};
+
+/// @brief Parse "full" or "ia3". @throws ValueError otherwise.
+Trainable parse_trainable(const std::string& text);
+
+/// @brief Copy IA³ vectors into the model by name (`blocks.{i}.attn.l_k`, ...), enabling IA³
+/// first if needed. Every vector of the model must be given, with its shape.
+/// @throws ShapeError listing every missing, unexpected or mis-shaped name.
+void apply_ia3_vectors(Transformer& model, const NamedTensors& vectors);
+
+/// @brief Run the model on (ids, targets) and return SPEC.md §4's tensors: `loss` (scalar),
+/// `logits` [B,T,V] and `grad.<name>` for each trainable parameter, in the model's dtype.
+/// With Trainable::ia3 the model gets IA³ vectors (ones) if it has none yet.
+/// Leaves the model's requires_grad flags as `mode` sets them and its .grad() cleared.
+NamedTensors gradient_reference(Transformer& model, const Tensor& ids, const Tensor& targets,
+                                Trainable mode);
+
+}  // namespace knob::nn

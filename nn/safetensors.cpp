@@ -1,0 +1,489 @@
+#include "nn/safetensors.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <set>
+#include <system_error>
+#include <tuple>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "autograd/error.h"
+#include "nn/atomic_file.h"
+#include "nn/file_error.h"
+
+namespace knob::nn {
+
+// The data buffer holds little-endian numbers and knob copies it with memcpy: that is only
+// right on a little-endian host (x86-64, ARM64 as used everywhere today).
+static_assert(std::endian::native == std::endian::little,
+              "safetensors.cpp copies little-endian file data directly; add byte swapping "
+              "before building knob on a big-endian machine");
+
+namespace {
+
+using Json = nlohmann::json;
+
+/// The header length field: 8 bytes, little-endian, unsigned.
+constexpr std::size_t kLengthFieldBytes = 8;
+/// Headers longer than this are rejected as absurd (the reference implementation's limit).
+constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;
+/// The reserved header key holding string metadata.
+constexpr std::string_view kMetadataKey = "__metadata__";
+
+// ------------------------------------------------------------------------------ dtypes ----
+
+/// A dtype knob can read: its name in the file, its size there, and the knob dtype it becomes.
+struct FileDType {
+  std::string_view name;
+  std::size_t element_bytes;
+  DType dtype;
+};
+
+constexpr std::array<FileDType, 4> kReadableDTypes = {{
+    {"F32", 4, DType::f32},
+    {"F64", 8, DType::f64},
+    {"I64", 8, DType::i64},
+    {"I32", 4, DType::i64},  // widened to i64 on load
+}};
+
+/// Dtypes the format defines but knob does not read.
+constexpr std::array<std::string_view, 16> kUnsupportedDTypes = {
+    "BOOL", "U8",  "I8", "U16",     "I16",     "F16",     "BF16",    "U32",
+    "U64",  "C64", "F4", "F6_E2M3", "F6_E3M2", "F8_E4M3", "F8_E5M2", "F8_E8M0"};
+
+/// The dtype name knob writes for a tensor of `dtype`.
+std::string_view file_dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::f32:
+      return "F32";
+    case DType::f64:
+      return "F64";
+    case DType::i64:
+      return "I64";
+  }
+  return "?";
+}
+
+/// The raw bytes of a tensor (knob tensors are always contiguous).
+char* tensor_bytes(const Tensor& t) {
+  switch (t.dtype()) {
+    case DType::f32:
+      return reinterpret_cast<char*>(t.data<float>());
+    case DType::f64:
+      return reinterpret_cast<char*>(t.data<double>());
+    case DType::i64:
+      return reinterpret_cast<char*>(t.data<std::int64_t>());
+  }
+  return nullptr;
+}
+
+// ------------------------------------------------------------------------------ reading ----
+
+/// Throw the one-line FileError `"<source>: <problem>"`.
+[[noreturn]] void fail(const std::string& source, const std::string& problem) {
+  throw FileError(source, problem);
+}
+
+/// One header entry after validation: everything needed to copy the tensor out of the buffer.
+struct Entry {
+  std::string name;
+  FileDType file_dtype;
+  Shape shape;
+  std::uint64_t begin = 0;  ///< first byte, relative to the data buffer
+  std::uint64_t end = 0;    ///< one past the last byte
+};
+
+std::uint64_t read_little_endian_u64(const char* p) {
+  std::uint64_t value = 0;
+  std::memcpy(&value, p, sizeof value);
+  return value;  // host is little-endian (static_assert above)
+}
+
+/// Parse the header JSON, rejecting duplicate keys at any level.
+///
+/// A JSON object with a repeated key is legal JSON, and nlohmann::json would silently keep the
+/// last value; for a tensor file that would hide a corrupt or ambiguous header. A parser
+/// callback sees every key as it is read, so we keep one set of seen keys per open object.
+Json parse_header_json(std::string_view text, const std::string& source) {
+  std::vector<std::set<std::string>> keys_per_open_object;
+  auto reject_duplicates = [&](int /*depth*/, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+        keys_per_open_object.emplace_back();
+        break;
+      case Json::parse_event_t::object_end:
+        if (!keys_per_open_object.empty()) keys_per_open_object.pop_back();
+        break;
+      case Json::parse_event_t::key: {
+        const auto& key = parsed.get_ref<const std::string&>();
+        if (!keys_per_open_object.empty() && !keys_per_open_object.back().insert(key).second) {
+          fail(source, fmt::format("header has the key '{}' twice", key));
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    return true;
+  };
+  try {
+    return Json::parse(text.begin(), text.end(), reject_duplicates);
+  } catch (const Json::exception& e) {
+    // nlohmann's messages start with "[json.exception.parse_error.101] "; keep the readable part.
+    std::string message = e.what();
+    if (const auto bracket = message.find("] ");
+        message.starts_with("[") && bracket != std::string::npos) {
+      message.erase(0, bracket + 2);
+    }
+    fail(source, "header is not valid JSON: " + message);
+  }
+}
+
+/// The `__metadata__` object: string keys to string values.
+std::map<std::string, std::string> parse_metadata(const Json& value, const std::string& source) {
+  if (!value.is_object()) {
+    fail(source,
+         fmt::format("'__metadata__' must be an object of strings, got {}", value.type_name()));
+  }
+  std::map<std::string, std::string> metadata;
+  for (const auto& [key, item] : value.items()) {
+    if (!item.is_string()) {
+      fail(source, fmt::format("'__metadata__' value of '{}' must be a string, got {} {}", key,
+                               item.type_name(), item.dump()));
+    }
+    metadata[key] = item.get<std::string>();
+  }
+  return metadata;
+}
+
+/// Look up the dtype name of an entry: readable, defined-but-unsupported, or unknown.
+FileDType parse_dtype(const std::string& name, const std::string& where,
+                      const std::string& source) {
+  for (const FileDType& readable : kReadableDTypes) {
+    if (readable.name == name) return readable;
+  }
+  if (std::find(kUnsupportedDTypes.begin(), kUnsupportedDTypes.end(), name) !=
+      kUnsupportedDTypes.end()) {
+    fail(source,
+         fmt::format("{}: unsupported dtype '{}' (knob reads F32, F64, I64 and I32)", where, name));
+  }
+  fail(source, fmt::format("{}: unknown dtype '{}'", where, name));
+}
+
+/// `shape`: an array of non-negative integers.
+Shape parse_shape(const Json& value, const std::string& where, const std::string& source) {
+  if (!value.is_array()) {
+    fail(source,
+         fmt::format("{}: 'shape' must be an array of integers, got {}", where, value.type_name()));
+  }
+  Shape shape;
+  for (const Json& extent : value) {
+    if (extent.is_number_unsigned()) {
+      const auto n = extent.get<std::uint64_t>();
+      if (n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        fail(source, fmt::format("{}: shape extent {} is too large", where, n));
+      }
+      shape.push_back(static_cast<std::int64_t>(n));
+    } else if (extent.is_number_integer()) {  // a signed integer that is not unsigned: < 0
+      fail(source, fmt::format("{}: shape {} has a negative extent {}", where, value.dump(),
+                               extent.get<std::int64_t>()));
+    } else {
+      fail(source, fmt::format("{}: shape {} has a non-integer extent {}", where, value.dump(),
+                               extent.dump()));
+    }
+  }
+  return shape;
+}
+
+/// `data_offsets`: [begin, end] with 0 <= begin <= end <= buffer size.
+std::pair<std::uint64_t, std::uint64_t> parse_offsets(const Json& value, std::uint64_t buffer_size,
+                                                      const std::string& where,
+                                                      const std::string& source) {
+  if (!value.is_array() || value.size() != 2 || !value[0].is_number_unsigned() ||
+      !value[1].is_number_unsigned()) {
+    fail(source, fmt::format("{}: 'data_offsets' must be two non-negative integers "
+                             "[begin, end], got {}",
+                             where, value.dump()));
+  }
+  const auto begin = value[0].get<std::uint64_t>();
+  const auto end = value[1].get<std::uint64_t>();
+  if (begin > end) {
+    fail(source, fmt::format("{}: data_offsets [{},{}] end before they begin", where, begin, end));
+  }
+  if (end > buffer_size) {
+    fail(source, fmt::format("{}: data_offsets [{},{}] go past the end of the data buffer "
+                             "({} bytes)",
+                             where, begin, end, buffer_size));
+  }
+  return {begin, end};
+}
+
+/// Bytes a tensor of `shape` needs, or nothing when that number does not fit in 64 bits.
+/// Checked before anything is allocated, so a header claiming 10^12 elements is just an error.
+std::optional<std::uint64_t> checked_byte_size(const Shape& shape, std::size_t element_bytes) {
+  std::uint64_t bytes = element_bytes;
+  for (const std::int64_t extent : shape) {
+    const auto n = static_cast<std::uint64_t>(extent);
+    if (n != 0 && bytes > std::numeric_limits<std::uint64_t>::max() / n) return std::nullopt;
+    bytes *= n;
+  }
+  return bytes;
+}
+
+/// Validate one tensor entry of the header.
+Entry parse_entry(const std::string& name, const Json& value, std::uint64_t buffer_size,
+                  const std::string& source) {
+  const std::string where = fmt::format("tensor '{}'", name);
+  if (!value.is_object()) {
+    fail(source, fmt::format("{}: entry must be an object with dtype, shape and data_offsets, "
+                             "got {}",
+                             where, value.type_name()));
+  }
+  for (const auto& [field, _] : value.items()) {
+    if (field != "dtype" && field != "shape" && field != "data_offsets") {
+      fail(source, fmt::format("{}: unexpected field '{}' (expected dtype, shape, data_offsets)",
+                               where, field));
+    }
+  }
+  for (const char* field : {"dtype", "shape", "data_offsets"}) {
+    if (!value.contains(field)) fail(source, fmt::format("{}: missing field '{}'", where, field));
+  }
+  const Json& dtype = value["dtype"];
+  if (!dtype.is_string()) {
+    fail(source, fmt::format("{}: 'dtype' must be a string, got {}", where, dtype.type_name()));
+  }
+
+  Entry entry;
+  entry.name = name;
+  entry.file_dtype = parse_dtype(dtype.get<std::string>(), where, source);
+  entry.shape = parse_shape(value["shape"], where, source);
+  std::tie(entry.begin, entry.end) =
+      parse_offsets(value["data_offsets"], buffer_size, where, source);
+
+  const std::uint64_t span = entry.end - entry.begin;
+  const std::optional<std::uint64_t> needed =
+      checked_byte_size(entry.shape, entry.file_dtype.element_bytes);
+  if (!needed) {
+    fail(source, fmt::format("{}: shape {} has too many elements (its byte size overflows 64 "
+                             "bits) for data_offsets spanning {} bytes",
+                             where, shape_str(entry.shape), span));
+  }
+  if (*needed != span) {
+    fail(source, fmt::format("{}: shape {} needs {} bytes of {} but data_offsets span {}", where,
+                             shape_str(entry.shape), *needed, entry.file_dtype.name, span));
+  }
+  return entry;
+}
+
+/// The tensors (sorted by offset) must tile the buffer exactly: no overlap, no gap, no tail.
+void check_layout(const std::vector<Entry>& entries, std::uint64_t buffer_size,
+                  const std::string& source) {
+  std::uint64_t covered_up_to = 0;
+  const Entry* last = nullptr;  // the entry that reaches covered_up_to
+  for (const Entry& entry : entries) {
+    if (entry.begin < covered_up_to) {
+      fail(source,
+           fmt::format("tensors '{}' (data_offsets [{},{}]) and '{}' (data_offsets "
+                       "[{},{}]) overlap",
+                       last->name, last->begin, last->end, entry.name, entry.begin, entry.end));
+    }
+    if (entry.begin > covered_up_to) {
+      fail(source, fmt::format("bytes [{},{}) of the data buffer are not covered by any tensor",
+                               covered_up_to, entry.begin));
+    }
+    covered_up_to = entry.end;  // entry.begin == covered_up_to <= entry.end
+    last = &entry;
+  }
+  if (covered_up_to != buffer_size) {
+    fail(source, fmt::format("bytes [{},{}) of the data buffer are not covered by any tensor",
+                             covered_up_to, buffer_size));
+  }
+}
+
+/// Copy one validated tensor out of the data buffer into a new knob tensor.
+Tensor load_tensor(const Entry& entry, const char* buffer) {
+  Tensor t = empty(entry.shape, entry.file_dtype.dtype);
+  const char* source = buffer + entry.begin;
+  const std::uint64_t span = entry.end - entry.begin;
+  if (entry.file_dtype.name == "I32") {
+    std::int64_t* out = t.data<std::int64_t>();
+    for (std::uint64_t i = 0; i < span / 4; ++i) {
+      std::int32_t value = 0;
+      std::memcpy(&value, source + i * 4, 4);
+      out[i] = value;
+    }
+  } else if (span > 0) {
+    std::memcpy(tensor_bytes(t), source, span);
+  }
+  return t;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------ public ----
+
+bool SafetensorsFile::contains(const std::string& name) const {
+  return std::any_of(tensors.begin(), tensors.end(),
+                     [&](const auto& named) { return named.first == name; });
+}
+
+Tensor SafetensorsFile::at(const std::string& name) const {
+  for (const auto& [key, t] : tensors) {
+    if (key == name) return t;
+  }
+  std::vector<std::string> names;
+  for (const auto& [key, _] : tensors) names.push_back("'" + key + "'");
+  constexpr std::size_t kShown = 10;
+  if (names.size() > kShown) {
+    const std::size_t more = names.size() - kShown;
+    names.resize(kShown);
+    names.push_back(fmt::format("... ({} more)", more));
+  }
+  throw FileError(source, fmt::format("no tensor named '{}' (the file has: {})", name,
+                                      names.empty() ? std::string("no tensors")
+                                                    : fmt::format("{}", fmt::join(names, ", "))));
+}
+
+SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& source) {
+  if (bytes.size() < kLengthFieldBytes) {
+    fail(source, fmt::format("file is {} bytes long, too short for the 8-byte header length",
+                             bytes.size()));
+  }
+  const std::uint64_t header_size = read_little_endian_u64(bytes.data());
+  const std::uint64_t after_length_field = bytes.size() - kLengthFieldBytes;
+  if (header_size > kMaxHeaderBytes) {
+    fail(source, fmt::format("header length {} is absurd (the limit is {} bytes); not a "
+                             "safetensors file?",
+                             header_size, kMaxHeaderBytes));
+  }
+  if (header_size > after_length_field) {
+    fail(source, fmt::format("header length {} is larger than the {} bytes that follow it",
+                             header_size, after_length_field));
+  }
+  const std::string_view header_text = bytes.substr(kLengthFieldBytes, header_size);
+  const std::string_view buffer = bytes.substr(kLengthFieldBytes + header_size);
+
+  const Json header = parse_header_json(header_text, source);
+  if (!header.is_object()) {
+    fail(source, fmt::format("header must be a JSON object, got {}", header.type_name()));
+  }
+
+  SafetensorsFile file;
+  file.source = source;
+  std::vector<Entry> entries;
+  for (const auto& [key, value] : header.items()) {
+    if (key == kMetadataKey) {
+      file.metadata = parse_metadata(value, source);
+    } else {
+      entries.push_back(parse_entry(key, value, buffer.size(), source));
+    }
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return std::tie(a.begin, a.end, a.name) < std::tie(b.begin, b.end, b.name);
+  });
+  check_layout(entries, buffer.size(), source);
+
+  // Everything is validated: each allocation below is backed by bytes really in the file.
+  for (const Entry& entry : entries) {
+    file.tensors.emplace_back(entry.name, load_tensor(entry, buffer.data()));
+  }
+  return file;
+}
+
+SafetensorsFile read_safetensors(const std::string& path) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (!std::filesystem::exists(status)) fail(path, "no such file");
+  if (std::filesystem::is_directory(status)) {
+    fail(path, "is a directory, expected a safetensors file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open for reading: " + std::generic_category().message(errno));
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size < 0 || !in) fail(path, "cannot determine the file size");
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  if (!in.read(bytes.data(), size)) {
+    fail(path, fmt::format("read error after {} of {} bytes", in.gcount(), size));
+  }
+  return parse_safetensors(bytes, path);
+}
+
+std::string serialize_safetensors(const NamedTensors& tensors,
+                                  const std::map<std::string, std::string>& metadata) {
+  std::set<std::string> seen;
+  std::vector<const std::pair<std::string, Tensor>*> order;
+  for (const auto& named : tensors) {
+    const auto& [name, t] = named;
+    if (!t.defined()) {
+      throw ValueError(fmt::format("serialize_safetensors: tensor '{}' is undefined", name));
+    }
+    if (name == kMetadataKey) {
+      throw ValueError("serialize_safetensors: '__metadata__' is reserved, not a tensor name");
+    }
+    if (!seen.insert(name).second) {
+      throw ValueError(fmt::format("serialize_safetensors: tensor name '{}' appears twice", name));
+    }
+    order.push_back(&named);
+  }
+  // Largest elements first, then by name: every tensor starts aligned to its element size.
+  std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
+    const std::size_t a_size = dtype_size(a->second.dtype());
+    const std::size_t b_size = dtype_size(b->second.dtype());
+    return a_size != b_size ? a_size > b_size : a->first < b->first;
+  });
+
+  // The header, keys in file order (nlohmann::ordered_json keeps insertion order).
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  if (!metadata.empty()) header[std::string(kMetadataKey)] = metadata;
+  std::uint64_t offset = 0;
+  for (const auto* named : order) {
+    const Tensor& t = named->second;
+    const std::uint64_t size = static_cast<std::uint64_t>(t.numel()) * dtype_size(t.dtype());
+    nlohmann::ordered_json entry = nlohmann::ordered_json::object();
+    entry["dtype"] = file_dtype_name(t.dtype());
+    entry["shape"] = t.shape();
+    entry["data_offsets"] = {offset, offset + size};
+    header[named->first] = std::move(entry);
+    offset += size;
+  }
+  std::string header_text;
+  try {
+    header_text = header.dump();
+  } catch (const nlohmann::ordered_json::exception&) {
+    throw ValueError("serialize_safetensors: a tensor name or metadata string is not valid UTF-8");
+  }
+  // Pad with spaces (valid JSON whitespace) so the data buffer starts at a multiple of 8.
+  header_text.append((8 - header_text.size() % 8) % 8, ' ');
+
+  std::string out;
+  out.reserve(kLengthFieldBytes + header_text.size() + offset);
+  const std::uint64_t header_size = header_text.size();
+  out.append(reinterpret_cast<const char*>(&header_size), sizeof header_size);  // little-endian
+  out += header_text;
+  for (const auto* named : order) {
+    const Tensor& t = named->second;
+    const std::size_t size = static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype());
+    out.append(tensor_bytes(t), size);
+  }
+  return out;
+}
+
+void write_safetensors(const std::string& path, const NamedTensors& tensors,
+                       const std::map<std::string, std::string>& metadata) {
+  atomic_write_bytes(path, serialize_safetensors(tensors, metadata));
+}
+
+}  // namespace knob::nn

@@ -1,0 +1,151 @@
+#include "nn/transformer_config.h"
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "autograd/error.h"
+
+namespace knob::nn {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// The required integer keys of config.json, with the field each one fills.
+struct IntegerKey {
+  const char* name;
+  std::int64_t TransformerConfig::*field;
+};
+constexpr IntegerKey kIntegerKeys[] = {
+    {"vocab_size", &TransformerConfig::vocab_size},
+    {"d_model", &TransformerConfig::d_model},
+    {"n_heads", &TransformerConfig::n_heads},
+    {"n_layers", &TransformerConfig::n_layers},
+    {"d_ff", &TransformerConfig::d_ff},
+    {"max_seq_len", &TransformerConfig::max_seq_len},
+};
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& line : lines) out += "\n  - " + line;
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> TransformerConfig::problems() const {
+  std::vector<std::string> out;
+  for (const IntegerKey& key : kIntegerKeys) {
+    if (this->*key.field <= 0) {
+      out.push_back(fmt::format("{} must be positive, got {}", key.name, this->*key.field));
+    }
+  }
+  if (d_model > 0 && n_heads > 0 && d_model % n_heads != 0) {
+    out.push_back(fmt::format("d_model ({}) must be divisible by n_heads ({})", d_model, n_heads));
+  }
+  if (!(layer_norm_eps > 0.0) || !std::isfinite(layer_norm_eps)) {
+    out.push_back(fmt::format("layer_norm_eps must be a positive number, got {}", layer_norm_eps));
+  }
+  if (!(dropout >= 0.0 && dropout < 1.0)) {
+    out.push_back(fmt::format("dropout must be in [0, 1), got {}", dropout));
+  }
+  if (activation != Activation::gelu && activation != Activation::gelu_tanh &&
+      activation != Activation::relu) {
+    out.push_back(fmt::format("activation has an invalid value {}", static_cast<int>(activation)));
+  }
+  return out;
+}
+
+void TransformerConfig::validate() const {
+  const std::vector<std::string> bad = problems();
+  if (!bad.empty()) throw ValueError("TransformerConfig: invalid values:" + join_lines(bad));
+}
+
+std::string TransformerConfig::to_json() const {
+  Json j;
+  for (const IntegerKey& key : kIntegerKeys) j[key.name] = this->*key.field;
+  j["activation"] = std::string(activation_name(activation));
+  j["layer_norm_eps"] = layer_norm_eps;
+  if (dropout != 0.0) j["dropout"] = dropout;
+  // Keep SPEC.md's key order: the integers, then activation, eps (and dropout).
+  return j.dump(2) + "\n";
+}
+
+TransformerConfig TransformerConfig::from_json(std::string_view text, std::string_view source) {
+  Json j;
+  try {
+    j = Json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw ValueError(fmt::format("{}: not valid JSON: {}", source, e.what()));
+  }
+  if (!j.is_object()) {
+    throw ValueError(fmt::format("{}: expected a JSON object, got {}", source, j.type_name()));
+  }
+  TransformerConfig config;
+  std::vector<std::string> bad;
+  std::set<std::string> known;
+  for (const IntegerKey& key : kIntegerKeys) {
+    known.insert(key.name);
+    if (!j.contains(key.name)) {
+      bad.push_back(fmt::format("missing key \"{}\"", key.name));
+    } else if (!j[key.name].is_number_integer()) {
+      bad.push_back(fmt::format("\"{}\" must be an integer, got {}", key.name, j[key.name].dump()));
+    } else {
+      config.*key.field = j[key.name].get<std::int64_t>();
+    }
+  }
+  known.insert("activation");
+  if (!j.contains("activation")) {
+    bad.emplace_back(R"(missing key "activation")");
+  } else if (!j["activation"].is_string()) {
+    bad.push_back(fmt::format("\"activation\" must be a string, got {}", j["activation"].dump()));
+  } else {
+    try {
+      config.activation = parse_activation(j["activation"].get<std::string>());
+    } catch (const ValueError&) {
+      bad.push_back(fmt::format(R"("activation" must be "gelu", "gelu_tanh" or "relu", got {})",
+                                j["activation"].dump()));
+    }
+  }
+  known.insert("layer_norm_eps");
+  if (!j.contains("layer_norm_eps")) {
+    bad.emplace_back(R"(missing key "layer_norm_eps")");
+  } else if (!j["layer_norm_eps"].is_number()) {
+    bad.push_back(
+        fmt::format("\"layer_norm_eps\" must be a number, got {}", j["layer_norm_eps"].dump()));
+  } else {
+    config.layer_norm_eps = j["layer_norm_eps"].get<double>();
+  }
+  known.insert("dropout");
+  if (j.contains("dropout")) {
+    if (!j["dropout"].is_number()) {
+      bad.push_back(fmt::format("\"dropout\" must be a number, got {}", j["dropout"].dump()));
+    } else {
+      config.dropout = j["dropout"].get<double>();
+    }
+  }
+  for (const auto& [key, _] : j.items()) {
+    if (!known.contains(key)) bad.push_back(fmt::format("unknown key \"{}\"", key));
+  }
+  // Range checks only for the values that were read (a missing key must not also be reported
+  // as "must be positive").
+  if (bad.empty()) bad = config.problems();
+  if (!bad.empty()) throw ValueError(fmt::format("{}: invalid config:{}", source, join_lines(bad)));
+  return config;
+}
+
+TransformerConfig TransformerConfig::load(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ValueError(fmt::format("{}: cannot open the config file", path.string()));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw ValueError(fmt::format("{}: cannot read the config file", path.string()));
+  return from_json(text.str(), path.string());
+}
+
+}  // namespace knob::nn
