@@ -97,6 +97,14 @@ std::vector<OpCase> build_cases() {
   c.push_back(binary("matmul", "batched [2,3,4] @ [2,4,5]", {2, 3, 4}, {2, 4, 5}, mm));
   c.push_back(binary("matmul", "broadcast batch [2,1,3,4] @ [3,4,2]", {2, 1, 3, 4}, {3, 4, 2}, mm));
   c.push_back(binary("matmul", "shared weight [2,3,4] @ [4,5]", {2, 3, 4}, {4, 5}, mm));
+  auto nt = [](const Tensor& a, const Tensor& b) { return matmul_nt(a, b); };
+  c.push_back(binary("matmul_nt", "[3,4] @ [5,4]^T", {3, 4}, {5, 4}, nt));
+  c.push_back(binary("matmul_nt", "shared weight [2,3,4] @ [5,4]^T", {2, 3, 4}, {5, 4}, nt));
+  c.push_back(binary("matmul_nt", "broadcast batch [2,1,3,4] @ [3,5,4]^T", {2, 1, 3, 4}, {3, 5, 4}, nt));
+  auto tn = [](const Tensor& a, const Tensor& b) { return matmul_tn(a, b); };
+  c.push_back(binary("matmul_tn", "[4,3]^T @ [4,5]", {4, 3}, {4, 5}, tn));
+  c.push_back(binary("matmul_tn", "batched [2,4,3]^T @ [2,4,5]", {2, 4, 3}, {2, 4, 5}, tn));
+  c.push_back(binary("matmul_tn", "broadcast [4,3]^T @ [2,4,5]", {4, 3}, {2, 4, 5}, tn));
 
   auto normal_234 = [](Generator& g) { return TensorList{normal({2, 3, 4}, g)}; };
   c.push_back({"reshape", "[2,3,4] -> [6,-1]", normal_234,

@@ -89,6 +89,15 @@ Tensor expand(const Tensor& x, const Shape& shape);
 /// batch axes. @throws ShapeError, e.g. `matmul: [2,3] @ [4,5]: inner dimensions 3 and 4 differ`.
 Tensor matmul(const Tensor& a, const Tensor& b);
 
+/// @brief \f$ y = a\,b^\top \f$ without copying a transpose: a [..., M, K], b [..., N, K] →
+/// [..., M, N] (a Linear layer's `x Wᵀ`, attention's `q kᵀ`).
+/// Backward: \f$ \bar a = g\,b \f$, \f$ \bar b = g^\top a \f$.
+Tensor matmul_nt(const Tensor& a, const Tensor& b);
+/// @brief \f$ y = a^\top b \f$ without copying a transpose: a [..., K, M], b [..., K, N] →
+/// [..., M, N] (a weight gradient, \f$ g^\top x \f$).
+/// Backward: \f$ \bar a = b\,g^\top \f$, \f$ \bar b = a\,g \f$.
+Tensor matmul_tn(const Tensor& a, const Tensor& b);
+
 // ---------------------------------------------------------------- shape ops ----
 
 /// @brief Same data, new shape (one extent may be -1); never copies.

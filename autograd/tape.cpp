@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "autograd/anomaly.h"
 #include "autograd/ops.h"
 
 namespace knob {
@@ -28,6 +29,21 @@ struct Tape {
 
 thread_local Tape tape;
 thread_local bool grad_mode_enabled = true;
+// True while an op's backward rule runs: the ops inside it are not checked by anomaly mode as
+// forward ops; the gradient the rule returns is checked instead (as the op's backward).
+thread_local bool inside_backward_rule = false;
+
+/// Sets inside_backward_rule for the lifetime of the guard (exception-safe).
+class BackwardRuleScope {
+ public:
+  BackwardRuleScope() : previous_(inside_backward_rule) { inside_backward_rule = true; }
+  ~BackwardRuleScope() { inside_backward_rule = previous_; }
+  BackwardRuleScope(const BackwardRuleScope&) = delete;
+  BackwardRuleScope& operator=(const BackwardRuleScope&) = delete;
+
+ private:
+  bool previous_;
+};
 
 std::string describe(const Tensor& t) {
   const std::string label = t.name().empty() ? "" : " '" + t.name() + "'";
@@ -57,6 +73,9 @@ void run_backward(const TensorList& roots, const TensorList& root_grads, Backwar
                   const LeafSink& leaf_sink, const NodeSink& node_sink) {
   const bool retain = options.retain_graph || options.create_graph;
   GradModeGuard mode(options.create_graph);  // record the backward pass only for create_graph
+  if (detail::anomaly_flag()) {
+    for (const Tensor& seed : root_grads) detail::check_seed_gradient(seed);
+  }
 
   std::uint64_t newest = 0;
   std::vector<std::shared_ptr<Node>> root_nodes;
@@ -95,6 +114,18 @@ void run_backward(const TensorList& roots, const TensorList& root_grads, Backwar
     }
   }
 
+  // If a backward rule or an anomaly check throws part-way, drop the gradients gathered so far
+  // so that a later pass through the same (retained) graph does not add stale ones.
+  struct DropPendingOnThrow {
+    explicit DropPendingOnThrow(std::vector<std::shared_ptr<Node>>& n) : nodes(n) {}
+    ~DropPendingOnThrow() {
+      if (done) return;
+      for (const std::shared_ptr<Node>& node : nodes) node->pending_grad = Tensor();
+    }
+    std::vector<std::shared_ptr<Node>>& nodes;
+    bool done = false;
+  } drop_pending(order);
+
   std::vector<Node*> visited;
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     Node& node = **it;
@@ -109,7 +140,11 @@ void run_backward(const TensorList& roots, const TensorList& root_grads, Backwar
     node.pending_grad = Tensor();
     if (node_sink) node_sink(node, g);
 
-    TensorList input_grads = node.backward(g);  // the op's chain rule
+    TensorList input_grads;
+    {
+      BackwardRuleScope rule;
+      input_grads = node.backward(g);  // the op's chain rule
+    }
     if (input_grads.size() != node.inputs.size()) {
       throw AutogradError(fmt::format("backward of '{}': returned {} gradients for {} inputs",
                                       node.op, input_grads.size(), node.inputs.size()));
@@ -119,6 +154,7 @@ void run_backward(const TensorList& roots, const TensorList& root_grads, Backwar
       const Tensor& gi = input_grads[i];
       if (!input.defined() || !gi.defined() || !input.requires_grad()) continue;
       check_gradient_matches(input, gi, node.op);
+      if (detail::anomaly_flag()) detail::check_gradient(node.op, i, gi);
       if (std::shared_ptr<Node> producer = input.grad_fn()) {
         if (producer->freed) {
           throw AutogradError(fmt::format(
@@ -133,6 +169,7 @@ void run_backward(const TensorList& roots, const TensorList& root_grads, Backwar
     }
     visited.push_back(&node);
   }
+  drop_pending.done = true;
 
   for (const std::shared_ptr<Node>& root : root_nodes) {
     if (root->pending_grad.defined()) {  // never visited: not on this thread's tape
@@ -190,6 +227,8 @@ GradModeGuard::~GradModeGuard() { grad_mode_enabled = previous_; }
 // ------------------------------------------------------------------------------ recording ----
 
 Tensor record(const std::string& op, Tensor output, TensorList inputs, BackwardFn backward) {
+  // Anomaly mode (autograd/anomaly.h): check every op's output, recorded or not.
+  if (detail::anomaly_flag() && !inside_backward_rule) detail::check_op_output(op, output, inputs);
   if (!grad_mode_enabled) return output;
   const bool needs_grad = std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) {
     return t.defined() && t.requires_grad();

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <new>
 
+#include "autograd/buffer_pool.h"
 #include "autograd/ops.h"
 #include "autograd/tape.h"
 
@@ -31,15 +32,18 @@ std::size_t dtype_size(DType dtype) { return dtype == DType::f32 ? 4 : 8; }
 
 namespace {
 constexpr std::size_t kAlignment = 64;
+// Round up so the buffer is never empty and always a whole number of cache lines.
+std::size_t rounded_bytes(std::size_t bytes) {
+  return (bytes + kAlignment - 1) / kAlignment * kAlignment + kAlignment;
+}
 }
 
 Storage::Storage(std::size_t bytes) : bytes_(bytes) {
-  // Round up so the buffer is never empty and always a whole number of cache lines.
-  const std::size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment + kAlignment;
-  data_ = ::operator new(rounded, std::align_val_t(kAlignment));
+  // Blocks come from (and return to) the thread's buffer cache: see buffer_pool.h.
+  data_ = pool_allocate(rounded_bytes(bytes));
 }
 
-Storage::~Storage() { ::operator delete(data_, std::align_val_t(kAlignment)); }
+Storage::~Storage() { pool_release(data_, rounded_bytes(bytes_)); }
 
 // ------------------------------------------------------------------------------ tensor ----
 

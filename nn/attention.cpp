@@ -83,15 +83,14 @@ AttentionResult MultiHeadAttention::forward(const Tensor& x,
     v = mul(v, l_v_);  // v ⊙ l_v: [B,T,C] ⊙ [C] → [B,T,C]
   }
 
-  // Split heads: one reshape (free) and one permute (a copy) per tensor. Keys go straight to
-  // the transposed layout the score matmul needs.
-  Tensor q_heads = permute(reshape(q, {B, T, H, D}), {0, 2, 1, 3});    // q: [B,H,T,D]
-  Tensor k_heads_t = permute(reshape(k, {B, T, H, D}), {0, 2, 3, 1});  // kᵀ: [B,H,D,T]
-  Tensor v_heads = permute(reshape(v, {B, T, H, D}), {0, 2, 1, 3});    // v: [B,H,T,D]
+  // Split heads: one reshape (free) and one permute (a copy) per tensor.
+  Tensor q_heads = permute(reshape(q, {B, T, H, D}), {0, 2, 1, 3});  // q: [B,H,T,D]
+  Tensor k_heads = permute(reshape(k, {B, T, H, D}), {0, 2, 1, 3});  // k: [B,H,T,D]
+  Tensor v_heads = permute(reshape(v, {B, T, H, D}), {0, 2, 1, 3});  // v: [B,H,T,D]
 
   // Scores, masks, probabilities.
   const double scale = 1.0 / std::sqrt(static_cast<double>(D));
-  Tensor scores = mul_scalar(matmul(q_heads, k_heads_t), scale);  // q kᵀ/√D: [B,H,T,T]
+  Tensor scores = mul_scalar(matmul_nt(q_heads, k_heads), scale);  // q kᵀ/√D: [B,H,T,T]
   if (options.causal) {
     scores = masked_fill(scores, causal_mask(T), minus_infinity);  // future → -∞: [B,H,T,T]
   }

@@ -37,9 +37,9 @@ Tensor Linear::forward(const Tensor& x) const {
     // A single vector: x [in] → [1, in] → y [1, out] → [out] (matmul needs a matrix).
     return reshape(forward(reshape(x, {1, in_features_})), {out_features_});
   }
-  Tensor weight_t = transpose(weight_, 0, 1);  // Wᵀ: [in, out]
-  Tensor y = matmul(x, weight_t);              // x Wᵀ: [..., in] @ [in, out] → [..., out]
-  return add(y, bias_);                        // + b: [..., out] + [out] → [..., out]
+  // x Wᵀ without copying Wᵀ: the gemm kernel reads W [out, in] row by row as Wᵀ's columns.
+  Tensor y = matmul_nt(x, weight_);  // x Wᵀ: [..., in] @ [out, in]ᵀ → [..., out]
+  return add(y, bias_);              // + b: [..., out] + [out] → [..., out]
 }
 
 }  // namespace knob::nn

@@ -1,109 +1,187 @@
 /// @file
-/// @brief matmul: the batched matrix product, with its backward, on the SIMD gemm kernel.
+/// @brief Matrix products on the SIMD gemm kernel: matmul (a b), matmul_nt (a bᵀ) and
+/// matmul_tn (aᵀ b), each with its backward written in terms of the three.
+///
+/// The transposed forms exist so that neither a layer nor a backward pass ever has to copy a
+/// matrix just to transpose it: the gemm kernel reads the matrix the other way round.
 
 #include <fmt/format.h>
 
 #include "autograd/ops.h"
 #include "autograd/ops/broadcast.h"
 #include "autograd/ops/checks.h"
+#include "autograd/parallel.h"
 
 namespace knob {
 
 namespace {
 
-// C[i] = A[ia] @ B[ib] for every index i of the broadcast batch shape.
-template <class T>
-void batched_gemm(const Tensor& a, const Tensor& b, Tensor& out, const Shape& batch,
-                  std::int64_t M, std::int64_t K, std::int64_t N) {
-  const kernels::KernelTable<T>& k = kernels::active<T>();
-  const T* pa = a.data<T>();  // a is [batch_a..., M, K]
-  const T* pb = b.data<T>();  // b is [batch_b..., K, N]
-  T* pc = out.data<T>();      // out is [batch..., M, N]
-  const auto m = static_cast<std::size_t>(M);
-  const auto n = static_cast<std::size_t>(N);
-  const auto kk = static_cast<std::size_t>(K);
+// How one of the three products reads its operands.
+struct Layout {
+  const char* name;  // "matmul", "matmul_nt", "matmul_tn"
+  bool trans_a;      // a is stored [..., K, M] and read as its transpose
+  bool trans_b;      // b is stored [..., N, K] and read as its transpose
+};
+constexpr Layout kNN{"matmul", false, false};
+constexpr Layout kNT{"matmul_nt", false, true};
+constexpr Layout kTN{"matmul_tn", true, false};
+
+struct Dims {
+  std::int64_t M, K, N;
+  Shape batch;  // broadcast batch shape
+};
+
+Dims check_dims(const Tensor& a, const Tensor& b, const Layout& L) {
+  detail::check_same_dtype(a, b, L.name);
+  if (a.dim() < 2 || b.dim() < 2) {
+    throw ShapeError(fmt::format(
+        "{}: {} @ {}: both operands need at least 2 dimensions (reshape a vector to [1,K] or "
+        "[K,1])",
+        L.name, shape_str(a.shape()), shape_str(b.shape())));
+  }
+  Dims d{};
+  d.M = L.trans_a ? a.size(-1) : a.size(-2);
+  d.K = L.trans_a ? a.size(-2) : a.size(-1);
+  const std::int64_t kb = L.trans_b ? b.size(-1) : b.size(-2);
+  d.N = L.trans_b ? b.size(-2) : b.size(-1);
+  if (kb != d.K) {
+    throw ShapeError(fmt::format("{}: {} @ {}: inner dimensions {} and {} differ", L.name,
+                                 shape_str(a.shape()), shape_str(b.shape()), d.K, kb));
+  }
   const Shape batch_a(a.shape().begin(), a.shape().end() - 2);
   const Shape batch_b(b.shape().begin(), b.shape().end() - 2);
-  if (shape_numel(batch_b) == 1) {
-    // b is one matrix shared by every batch entry: fold a's batch into its rows,
-    // [batch·M, K] @ [K, N], one big gemm (the Linear-layer case).
-    const auto rows = static_cast<std::size_t>(shape_numel(batch) * M);
-    if (shape_numel(batch_a) == shape_numel(batch)) {
-      k.gemm(false, false, rows, n, kk, T(1), pa, kk, pb, n, T(0), pc, n);
-      return;
-    }
+  try {
+    d.batch = broadcast_shapes(batch_a, batch_b, L.name);
+  } catch (const ShapeError&) {
+    throw ShapeError(fmt::format("{}: {} @ {}: batch dimensions {} and {} do not broadcast",
+                                 L.name, shape_str(a.shape()), shape_str(b.shape()),
+                                 shape_str(batch_a), shape_str(batch_b)));
   }
-  const Shape strides_a = detail::broadcast_strides(batch_a, batch);
-  const Shape strides_b = detail::broadcast_strides(batch_b, batch);
-  // Walk the batch with two odometers (a's and b's matrix offsets).
-  const std::int64_t count = shape_numel(batch);
-  std::vector<std::int64_t> idx(batch.size(), 0);
+  return d;
+}
+
+// C[i] = op(A[ia]) op(B[ib]) for every index i of the broadcast batch, split across threads
+// by rows of C or by batch entries (each C element is computed the same way either way).
+template <class T>
+void batched_gemm(const Tensor& a, const Tensor& b, Tensor& out, const Dims& d, const Layout& L) {
+  const kernels::KernelTable<T>& k = kernels::active<T>();
+  const T* pa = a.data<T>();
+  const T* pb = b.data<T>();
+  T* pc = out.data<T>();
+  const auto N = static_cast<std::size_t>(d.N);
+  const auto K = static_cast<std::size_t>(d.K);
+  const std::size_t lda = static_cast<std::size_t>(a.size(-1));  // row stride as stored
+  const std::size_t ldb = static_cast<std::size_t>(b.size(-1));
+  const Shape batch_a(a.shape().begin(), a.shape().end() - 2);
+  const Shape batch_b(b.shape().begin(), b.shape().end() - 2);
+  const std::int64_t count = shape_numel(d.batch);
+  const double flops = 2.0 * static_cast<double>(count * d.M) * d.N * d.K;
+
+  // Rows [r0, r1) of one product C = op(A) op(B) with C's rows contiguous.
+  auto rows = [&](const T* A, const T* B, T* C, std::int64_t r0, std::int64_t r1) {
+    // Row r of op(A) starts at A + r·lda (stored as is) or A + r (stored transposed).
+    const T* a_rows = L.trans_a ? A + r0 : A + r0 * static_cast<std::int64_t>(lda);
+    k.gemm(L.trans_a, L.trans_b, static_cast<std::size_t>(r1 - r0), N, K, T(1), a_rows, lda, B,
+           ldb, T(0), C + r0 * d.N, N);
+  };
+  if (!L.trans_a && shape_numel(batch_b) == 1 && shape_numel(batch_a) == count) {
+    // b is one matrix shared by every batch entry: fold a's batch into its rows,
+    // [batch·M, K] @ op(B), one big gemm (the Linear-layer case), split by rows.
+    parallel_for(count * d.M, flops, [&](std::int64_t r0, std::int64_t r1) {
+      rows(pa, pb, pc, r0, r1);
+    });
+    return;
+  }
+  if (count == 1) {
+    parallel_for(d.M, flops, [&](std::int64_t r0, std::int64_t r1) { rows(pa, pb, pc, r0, r1); });
+    return;
+  }
+  // Matrix offsets of every batch entry into a and b (an odometer over the batch axes).
+  const Shape strides_a = detail::broadcast_strides(batch_a, d.batch);
+  const Shape strides_b = detail::broadcast_strides(batch_b, d.batch);
+  std::vector<std::int64_t> offset_a(static_cast<std::size_t>(count));
+  std::vector<std::int64_t> offset_b(static_cast<std::size_t>(count));
+  std::vector<std::int64_t> idx(d.batch.size(), 0);
   std::int64_t oa = 0;
   std::int64_t ob = 0;
   for (std::int64_t c = 0; c < count; ++c) {
-    k.gemm(false, false, m, n, kk, T(1), pa + oa * M * K, kk, pb + ob * K * N, n, T(0),
-           pc + c * M * N, n);
-    for (std::size_t axis = batch.size(); axis-- > 0;) {
+    offset_a[c] = oa;
+    offset_b[c] = ob;
+    for (std::size_t axis = d.batch.size(); axis-- > 0;) {
       ++idx[axis];
       oa += strides_a[axis];
       ob += strides_b[axis];
-      if (idx[axis] < batch[axis]) break;
-      oa -= strides_a[axis] * batch[axis];
-      ob -= strides_b[axis] * batch[axis];
+      if (idx[axis] < d.batch[axis]) break;
+      oa -= strides_a[axis] * d.batch[axis];
+      ob -= strides_b[axis] * d.batch[axis];
       idx[axis] = 0;
     }
   }
+  const std::int64_t size_a = a.size(-1) * a.size(-2);  // elements per matrix
+  const std::int64_t size_b = b.size(-1) * b.size(-2);
+  parallel_for(count, flops, [&](std::int64_t c0, std::int64_t c1) {
+    for (std::int64_t c = c0; c < c1; ++c) {
+      rows(pa + offset_a[c] * size_a, pb + offset_b[c] * size_b, pc + c * d.M * d.N, 0, d.M);
+    }
+  });
+}
+
+Tensor product(const Tensor& a, const Tensor& b, const Layout& L) {
+  const Dims d = check_dims(a, b, L);
+  Shape out_shape = d.batch;
+  out_shape.push_back(d.M);
+  out_shape.push_back(d.N);
+  if (d.K == 0) return zeros(out_shape, a.dtype());
+  Tensor y = empty(out_shape, a.dtype());
+  if (y.numel() > 0) {
+    dispatch_floating(a.dtype(), L.name, [&]<class T>() { batched_gemm<T>(a, b, y, d, L); });
+  }
+  return y;
+}
+
+// Σ over leading axes: [..., R, C] → [R, C], for a weight shared across a batch.
+Tensor rows_of(const Tensor& x) { return reshape(x, {-1, x.size(-1)}); }
+
+// The gradient of a shared 2-D operand: fold the batch of the other two into rows so one gemm
+// does the sum over the batch. `make` computes it from 2-D views of (p, q).
+template <class Make>
+Tensor shared_weight_grad(const Tensor& weight, const Tensor& p, const Tensor& q, Make make) {
+  if (weight.dim() == 2 && (p.dim() > 2 || q.dim() > 2)) return make(rows_of(p), rows_of(q));
+  return sum_to(make(p, q), weight.shape());
 }
 
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
-  detail::check_same_dtype(a, b, "matmul");
-  if (a.dim() < 2 || b.dim() < 2) {
-    throw ShapeError(fmt::format(
-        "matmul: {} @ {}: both operands need at least 2 dimensions (reshape a vector to [1,K] "
-        "or [K,1])",
-        shape_str(a.shape()), shape_str(b.shape())));
-  }
-  const std::int64_t M = a.size(-2);
-  const std::int64_t K = a.size(-1);
-  const std::int64_t N = b.size(-1);
-  if (b.size(-2) != K) {
-    throw ShapeError(fmt::format("matmul: {} @ {}: inner dimensions {} and {} differ",
-                                 shape_str(a.shape()), shape_str(b.shape()), K, b.size(-2)));
-  }
-  const Shape batch_a(a.shape().begin(), a.shape().end() - 2);
-  const Shape batch_b(b.shape().begin(), b.shape().end() - 2);
-  Shape batch;
-  try {
-    batch = broadcast_shapes(batch_a, batch_b, "matmul");
-  } catch (const ShapeError&) {
-    throw ShapeError(fmt::format("matmul: {} @ {}: batch dimensions {} and {} do not broadcast",
-                                 shape_str(a.shape()), shape_str(b.shape()), shape_str(batch_a),
-                                 shape_str(batch_b)));
-  }
-  Shape out_shape = batch;
-  out_shape.push_back(M);
-  out_shape.push_back(N);
-  Tensor y = empty(out_shape, a.dtype());  // y = a @ b : [batch..., M, N]
-  if (y.numel() > 0) {
-    if (K == 0) {
-      y = zeros(out_shape, a.dtype());
-    } else {
-      dispatch_floating(a.dtype(), "matmul",
-                        [&]<class T>() { batched_gemm<T>(a, b, y, batch, M, K, N); });
-    }
-  }
+  Tensor y = product(a, b, kNN);  // y = a b : [..., M, N]
   return record("matmul", y, {a, b}, [a, b](const Tensor& g) {
-    // y = a b  ⇒  ā = g bᵀ,  b̄ = aᵀ g  (summed over batch axes that were broadcast)
-    Tensor ga = sum_to(matmul(g, transpose(b, -1, -2)), a.shape());
-    Tensor gb;
-    if (b.dim() == 2 && a.dim() > 2) {
-      // One shared weight matrix: fold the batch into rows, [K, batch·M] @ [batch·M, N].
-      gb = matmul(transpose(reshape(a, {-1, a.size(-1)}), 0, 1), reshape(g, {-1, g.size(-1)}));
-    } else {
-      gb = sum_to(matmul(transpose(a, -1, -2), g), b.shape());
-    }
+    // y = a b  ⇒  ā = g bᵀ,  b̄ = aᵀ g   (summed over broadcast batch axes)
+    Tensor ga = sum_to(matmul_nt(g, b), a.shape());
+    Tensor gb = shared_weight_grad(b, a, g, [](const Tensor& p, const Tensor& q) {
+      return matmul_tn(p, q);
+    });
+    return TensorList{ga, gb};
+  });
+}
+
+Tensor matmul_nt(const Tensor& a, const Tensor& b) {
+  Tensor y = product(a, b, kNT);  // y = a bᵀ : a [..., M, K], b [..., N, K] → [..., M, N]
+  return record("matmul_nt", y, {a, b}, [a, b](const Tensor& g) {
+    // y = a bᵀ  ⇒  ā = g b,  b̄ = gᵀ a
+    Tensor ga = sum_to(matmul(g, b), a.shape());
+    Tensor gb = shared_weight_grad(b, g, a, [](const Tensor& p, const Tensor& q) {
+      return matmul_tn(p, q);
+    });
+    return TensorList{ga, gb};
+  });
+}
+
+Tensor matmul_tn(const Tensor& a, const Tensor& b) {
+  Tensor y = product(a, b, kTN);  // y = aᵀ b : a [..., K, M], b [..., K, N] → [..., M, N]
+  return record("matmul_tn", y, {a, b}, [a, b](const Tensor& g) {
+    // y = aᵀ b  ⇒  ā = b gᵀ,  b̄ = a g
+    Tensor ga = sum_to(matmul_nt(b, g), a.shape());
+    Tensor gb = sum_to(matmul(a, g), b.shape());
     return TensorList{ga, gb};
   });
 }

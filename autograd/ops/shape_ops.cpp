@@ -100,15 +100,26 @@ Tensor permute(const Tensor& x, const std::vector<std::int64_t>& perm) {
     strides[i] = in_strides[p[i]];
   }
   Tensor y = empty(out_shape, x.dtype());
-  // Gather: walk y in order, following x's strides with an odometer.
+  // Gather: walk y in order, following x's strides with an odometer. When the last axis stays
+  // last (strides[-1] == 1) whole rows are contiguous in both, and are copied at once.
   const auto elem = static_cast<std::int64_t>(dtype_size(x.dtype()));
   const char* src = byte_ptr(x);
   char* dst = byte_ptr(y);
+  const std::int64_t n = y.numel();
+  const bool rows_contiguous = ndim > 0 && strides[ndim - 1] == 1;
+  const std::int64_t run = rows_contiguous ? out_shape[ndim - 1] : 1;
+  const std::int64_t outer_axes = rows_contiguous ? ndim - 1 : ndim;
   std::vector<std::int64_t> index(ndim, 0);
   std::int64_t offset = 0;
-  for (std::int64_t i = 0, n = y.numel(); i < n; ++i) {
-    std::memcpy(dst + i * elem, src + offset * elem, static_cast<std::size_t>(elem));
-    for (std::int64_t axis = ndim - 1; axis >= 0; --axis) {
+  for (std::int64_t i = 0; i < n; i += run) {
+    if (run > 1) {
+      std::memcpy(dst + i * elem, src + offset * elem, static_cast<std::size_t>(run * elem));
+    } else if (elem == 4) {
+      std::memcpy(dst + i * 4, src + offset * 4, 4);  // a fixed size: compiled to one move
+    } else {
+      std::memcpy(dst + i * 8, src + offset * 8, 8);
+    }
+    for (std::int64_t axis = outer_axes - 1; axis >= 0; --axis) {
       ++index[axis];
       offset += strides[axis];
       if (index[axis] < out_shape[axis]) break;

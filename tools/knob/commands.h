@@ -18,6 +18,11 @@ void add_grads_command(CLI::App& app);
 /// @brief `knob compare A B`: per-tensor differences between two safetensors files.
 void add_compare_command(CLI::App& app);
 
+/// @brief `knob train`: pretrain on digit tasks, save a model directory.
+void add_train_command(CLI::App& app);
+/// @brief `knob eval`: held-out loss, token accuracy and exact match per task.
+void add_eval_command(CLI::App& app);
+
 /// @brief One line describing the library build and the active SIMD path.
 std::string version_line();
 

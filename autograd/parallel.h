@@ -1,0 +1,28 @@
+/// @file
+/// @brief Splitting work across cores: a small persistent thread pool behind `parallel_for`.
+///
+/// The number of threads is `KNOB_THREADS` if set (1 = everything on the calling thread), else
+/// the number of cores. Work is split into contiguous, equal ranges, so results do not depend on
+/// the thread count: each output element is computed by exactly the same instructions.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+namespace knob {
+
+/// @brief Threads that parallel_for uses (at least 1).
+int num_threads();
+
+/// @brief Set the thread count for later calls (1 disables parallelism).
+void set_num_threads(int threads);
+
+/// @brief Run fn(begin, end) over a split of [0, n) on up to num_threads() threads and wait.
+///
+/// Splits only when `n >= 2` and `work` (an estimate of the total cost, e.g. FLOPs) is at least
+/// `min_work`; small jobs run inline, so threading never makes a small op slower. Nested calls
+/// run inline. Exceptions from fn are rethrown on the calling thread.
+void parallel_for(std::int64_t n, double work, const std::function<void(std::int64_t, std::int64_t)>& fn,
+                  double min_work = 2e6);
+
+}  // namespace knob

@@ -1,0 +1,84 @@
+// The `knob` command line: the list of subcommands and the mapping of errors to exit statuses.
+#include "cli_main.h"
+
+#include <fmt/format.h>
+
+#include <exception>
+#include <string>
+#include <string_view>
+
+#include "autograd/error.h"
+#include "commands.h"
+
+namespace knob::cli {
+
+namespace {
+
+// A message on one line: each line break (with the indentation after it) becomes "; ", so a
+// list such as TransformerConfig's "invalid config:\n  - a\n  - b" reads "invalid config: - a; - b".
+std::string one_line(std::string_view message) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < message.size()) {
+    if (message[i] == '\n' || message[i] == '\r') {
+      while (i < message.size() && (message[i] == '\n' || message[i] == '\r' ||
+                                    message[i] == ' ' || message[i] == '\t')) {
+        ++i;
+      }
+      if (i < message.size() && !out.empty()) out += out.back() == ':' ? " " : "; ";
+      continue;
+    }
+    out += message[i++];
+  }
+  return out;
+}
+
+// CLI11's parse errors, in knob's one-line form.
+std::string usage_failure(const CLI::App* /*app*/, const CLI::Error& e) {
+  return fmt::format("knob: {} (see knob --help)\n", one_line(e.what()));
+}
+
+// =============================================================================================
+// The subcommands. To add one: declare add_<name>_command in commands.h, define it in its own
+// cmd_<name>.cpp (listed in tools/knob/CMakeLists.txt) and add one line here.
+// A command that computes for more than a moment (training, full gradchecks) must also be
+// listed in fuzz/fuzz_cli.cpp's kLongRunningCommands, so the fuzzer only parses its options.
+// =============================================================================================
+void register_subcommands(CLI::App& app) {
+  add_info_command(app);
+  add_tour_command(app);
+  add_gradcheck_command(app);
+  add_grads_command(app);
+  add_compare_command(app);
+  add_train_command(app);
+  add_eval_command(app);
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"knob: an educational deep-learning framework (tape autograd, tiny transformer, IA3)"};
+  app.require_subcommand(0, 1);
+  app.set_version_flag("--version", [] { return version_line(); });
+  app.failure_message(usage_failure);
+  register_subcommands(app);
+  try {
+    app.parse(argc, argv);
+    if (app.get_subcommands().empty()) {
+      fmt::print("{}", app.help());
+      return kExitSuccess;
+    }
+  } catch (const CLI::ParseError& e) {
+    const int status = app.exit(e);  // prints help/version, or the one-line failure above
+    return status == 0 ? kExitSuccess : kExitUsage;
+  } catch (const knob::Error& e) {
+    fmt::print(stderr, "knob: {}\n", one_line(e.what()));
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "knob: internal error (please report it): {}\n", one_line(e.what()));
+    return kExitInternalError;
+  }
+  return kExitSuccess;
+}
+
+}  // namespace knob::cli

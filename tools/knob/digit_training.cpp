@@ -1,0 +1,79 @@
+#include "digit_training.h"
+
+#include <fmt/format.h>
+
+#include "autograd/ops.h"
+#include "nn/adam.h"
+#include "nn/clip_grad.h"
+#include "nn/lr_schedule.h"
+#include "nn/model_dir.h"
+
+namespace knob::cli {
+
+nn::TrainReport train_digits(nn::Transformer& model, const DigitTraining& o) {
+  tasks::check_vocab_size(model.config().vocab_size);
+  if (2 * o.n_digits + 1 > model.config().max_seq_len) {
+    throw ValueError(fmt::format("train: {} digits need sequences of {} tokens but max_seq_len is {}",
+                                 o.n_digits, 2 * o.n_digits + 1, model.config().max_seq_len));
+  }
+  nn::NamedTensors params;
+  std::vector<std::string> no_decay;
+  if (o.trainable == nn::Trainable::ia3) {
+    if (!model.ia3_enabled()) model.enable_ia3();
+    model.freeze_all_but_ia3();
+  } else {
+    for (auto& [name, t] : model.named_parameters()) t.requires_grad_(!nn::is_ia3_name(name));
+  }
+  for (auto& [name, t] : model.trainable_parameters()) {
+    params.emplace_back(name, t);
+    // Decay only matrices: never biases, LayerNorm gains or IA³ vectors (which must be free to
+    // go anywhere, including negative).
+    if (t.dim() < 2) no_decay.push_back(name);
+  }
+  nn::AdamW optimizer(params, o.lr, {0.9, 0.999}, 1e-8, o.weight_decay, no_decay);
+  nn::WarmupCosineSchedule schedule(o.lr, o.lr * o.min_lr_fraction, std::min(o.warmup, o.steps),
+                                    o.steps);
+  Generator data(o.seed);
+  model.train();
+
+  nn::TrainOptions loop;
+  loop.steps = o.steps;
+  loop.log_every = std::max<std::int64_t>(1, o.steps / 100);
+  loop.csv_path = o.csv_path;
+  loop.plot_path = o.plot_path;
+  loop.title = o.title;
+  loop.quiet = o.quiet;
+  return nn::train_loop(loop, [&](std::int64_t step) {
+    const tasks::Batch batch =
+        tasks::make_batch(o.mix, o.batch_size, o.n_digits, data, tasks::Split::train);
+    optimizer.set_lr(schedule.lr_at(step));
+    optimizer.zero_grad();
+    Tensor loss = model.loss(batch.input_ids, batch.targets);
+    backward(loss);
+    if (o.clip_norm > 0) nn::clip_grad_norm(params, o.clip_norm);
+    optimizer.step();
+    return nn::StepResult{loss.item(), batch.input_ids.numel(), optimizer.lr()};
+  });
+}
+
+DigitEvaluation evaluate_digits(const nn::Transformer& model,
+                                const std::vector<tasks::TaskSpec>& mix, int n_digits, int rows,
+                                std::uint64_t seed) {
+  NoGradGuard no_grad;
+  Generator data(seed ^ 0x5eedULL);
+  DigitEvaluation result;
+  double loss_sum = 0.0;
+  int batches = 0;
+  for (int done = 0; done < rows; done += 256) {
+    const int n = std::min(256, rows - done);
+    const tasks::Batch batch = tasks::make_batch(mix, n, n_digits, data, tasks::Split::held_out);
+    Tensor logits = model.forward(batch.input_ids);
+    loss_sum += cross_entropy(logits, batch.targets).item();
+    ++batches;
+    result.scores += tasks::score_logits(logits, batch);
+  }
+  result.loss = batches > 0 ? loss_sum / batches : 0.0;
+  return result;
+}
+
+}  // namespace knob::cli

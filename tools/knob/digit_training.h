@@ -1,0 +1,51 @@
+// The recipe behind `knob train`, `knob eval` and the demo: train the reference transformer on
+// digit tasks with AdamW, warmup + cosine, gradient clipping; evaluate on held-out strings.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nn/gradient_reference.h"
+#include "nn/trainer.h"
+#include "nn/transformer.h"
+#include "tasks/digit_tasks.h"
+#include "tasks/metrics.h"
+
+namespace knob::cli {
+
+/// @brief Hyper-parameters of one training run on digit tasks.
+struct DigitTraining {
+  std::vector<tasks::TaskSpec> mix;   ///< tasks to sample rows from (uniformly)
+  int n_digits = 8;                   ///< digits per example (T = 2n + 1)
+  int batch_size = 128;               ///< rows per step
+  std::int64_t steps = 1000;          ///< optimizer steps
+  double lr = 3e-3;                   ///< peak learning rate
+  double min_lr_fraction = 0.1;       ///< cosine decays to lr · this
+  std::int64_t warmup = 50;           ///< linear warmup steps
+  double weight_decay = 0.01;         ///< AdamW decay (never applied to IA³ vectors)
+  double clip_norm = 1.0;             ///< gradient clipping (0: off)
+  std::uint64_t seed = 0;             ///< data order
+  nn::Trainable trainable = nn::Trainable::full;  ///< which parameters train
+  std::string csv_path;               ///< metrics CSV ("" none)
+  std::string plot_path;              ///< loss-curve SVG ("" none)
+  std::string title = "training loss";  ///< plot title
+  bool quiet = false;                 ///< no progress display
+};
+
+/// @brief Train `model` in place. Freezes what `options.trainable` says is frozen.
+nn::TrainReport train_digits(nn::Transformer& model, const DigitTraining& options);
+
+/// @brief Held-out evaluation: `rows` examples (in batches of 256) drawn from `mix` on digit
+/// strings never used for training; returns scores per task and the mean loss.
+struct DigitEvaluation {
+  tasks::Scores scores;  ///< token accuracy and exact match, per task and overall
+  double loss = 0.0;     ///< mean cross-entropy over answer tokens
+};
+
+/// @brief Evaluate without recording a graph.
+DigitEvaluation evaluate_digits(const nn::Transformer& model,
+                                const std::vector<tasks::TaskSpec>& mix, int n_digits, int rows,
+                                std::uint64_t seed);
+
+}  // namespace knob::cli
