@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include "autograd/ops.h"
+#include "nn/file_error.h"
 #include "nn/model_dir.h"
+#include "nn/safetensors.h"
 
 namespace knob::nn {
 
@@ -48,6 +50,15 @@ void apply_ia3_vectors(Transformer& model, const NamedTensors& vectors) {
         target.set_data(v.dtype() == t.dtype() ? v : v.to(t.dtype()));
       }
     }
+  }
+}
+
+void load_ia3_vectors_file(Transformer& model, const std::string& path) {
+  const SafetensorsFile adapter = read_safetensors(path);
+  try {
+    apply_ia3_vectors(model, adapter.tensors);
+  } catch (const Error& e) {
+    throw FileError(fmt::format("{}: {}", path, e.what()));
   }
 }
 

@@ -22,6 +22,10 @@ Trainable parse_trainable(const std::string& text);
 /// @throws ShapeError listing every missing, unexpected or mis-shaped name.
 void apply_ia3_vectors(Transformer& model, const NamedTensors& vectors);
 
+/// @brief Read an adapter file (safetensors with the IA³ vectors) and apply it with
+/// apply_ia3_vectors. @throws FileError naming the file and every problem.
+void load_ia3_vectors_file(Transformer& model, const std::string& path);
+
 /// @brief Run the model on (ids, targets) and return SPEC.md §4's tensors: `loss` (scalar),
 /// `logits` [B,T,V] and `grad.<name>` for each trainable parameter, in the model's dtype.
 /// With Trainable::ia3 the model gets IA³ vectors (ones) if it has none yet.

@@ -4,9 +4,8 @@
 
 #include "commands.h"
 #include "digit_training.h"
-#include "nn/file_error.h"
+#include "nn/gradient_reference.h"
 #include "nn/model_dir.h"
-#include "nn/safetensors.h"
 #include "tasks/vocabulary.h"
 
 namespace knob::cli {
@@ -26,12 +25,7 @@ struct EvalArgs {
 void run_eval(const EvalArgs& a) {
   auto model = nn::load_model_dir(a.model_dir);
   if (!a.adapter.empty()) {
-    const nn::SafetensorsFile adapter = nn::read_safetensors(a.adapter);
-    try {
-      nn::apply_ia3_vectors(*model, adapter.tensors);
-    } catch (const Error& e) {
-      throw nn::FileError(fmt::format("{}: {}", a.adapter, e.what()));
-    }
+    nn::load_ia3_vectors_file(*model, a.adapter);
   }
   model->eval();
   const std::vector<tasks::TaskSpec> mix = tasks::parse_task_mix(a.tasks);

@@ -32,12 +32,7 @@ void run_grads(const GradsArgs& args) {
   const DType dtype = parse_dtype(args.dtype);
   std::shared_ptr<nn::Transformer> model = nn::load_model_dir(args.model_dir, dtype);
   if (!args.adapter.empty()) {
-    const nn::SafetensorsFile adapter = nn::read_safetensors(args.adapter);
-    try {
-      nn::apply_ia3_vectors(*model, adapter.tensors);
-    } catch (const Error& e) {
-      throw nn::FileError(fmt::format("{}: {}", args.adapter, e.what()));
-    }
+    nn::load_ia3_vectors_file(*model, args.adapter);
   }
   const nn::SafetensorsFile batch = nn::read_safetensors(args.batch);
   for (const char* name : {"input_ids", "targets"}) {
