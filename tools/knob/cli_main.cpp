@@ -9,6 +9,7 @@
 
 #include "autograd/error.h"
 #include "commands.h"
+#include "ia3_commands.h"
 
 namespace knob::cli {
 
@@ -52,6 +53,9 @@ void register_subcommands(CLI::App& app) {
   add_compare_command(app);
   add_train_command(app);
   add_eval_command(app);
+  add_export_peft_command(app);
+  add_import_peft_command(app);
+  add_demo_command(app);
 }
 
 }  // namespace

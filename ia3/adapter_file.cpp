@@ -1,0 +1,301 @@
+#include "ia3/adapter_file.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "autograd/ops.h"
+#include "nn/atomic_file.h"
+#include "nn/file_error.h"
+#include "nn/safetensors.h"
+
+namespace knob::ia3 {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kPeftPrefix = "base_model.model.";
+constexpr const char* kPeftSuffix = ".ia3_l";
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+json selector_to_json(const ModuleSelector& s) {
+  if (!s.regex.empty() && s.names.empty()) return s.regex;  // PEFT: a string is a regex
+  if (s.regex.empty()) return s.names;
+  throw ValueError("IA3 adapter: PEFT cannot store both names and a regex in one selector");
+}
+
+// PEFT's three forms: a list of names, a regex string, or null.
+ModuleSelector selector_from_json(const json& j, const std::string& file, const char* key) {
+  ModuleSelector s;
+  if (j.is_null()) return s;
+  if (j.is_string()) {
+    s.regex = j.get<std::string>();
+    return s;
+  }
+  if (j.is_array()) {
+    for (const json& item : j) {
+      if (!item.is_string()) throw FileError(file, fmt::format("'{}' must hold strings", key));
+      s.names.push_back(item.get<std::string>());
+    }
+    return s;
+  }
+  throw FileError(file, fmt::format("'{}' must be a list of names, a string or null", key));
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw FileError(path, "cannot open the file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string block_prefix(const std::string& name) {  // "blocks.3.attn.l_k" → "blocks.3"
+  std::smatch m;
+  static const std::regex block(R"(^(blocks\.(\d+))\.)");
+  return std::regex_search(name, m, block) ? m[2].str() : "";
+}
+
+// Appends to `problems` when t is not F32/F64 or holds NaN or infinity.
+void check_vector(const std::string& name, const Tensor& t, std::vector<std::string>& problems) {
+  if (t.dtype() != DType::f32 && t.dtype() != DType::f64) {
+    problems.push_back(fmt::format("'{}' is {}, expected F32 or F64", name, dtype_name(t.dtype())));
+    return;
+  }
+  for (double v : t.to_vector()) {
+    if (!std::isfinite(v)) {
+      problems.push_back(fmt::format("'{}' holds a non-finite value", name));
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+std::string module_path_of(const std::string& vector_name) {
+  const std::pair<const char*, const char*> built_in[] = {
+      {".attn.l_k", ".attn.k_proj"}, {".attn.l_v", ".attn.v_proj"}, {".ffn.l_ff", ".ffn.down"}};
+  for (const auto& [suffix, module] : built_in) {
+    if (ends_with(vector_name, suffix)) {
+      return vector_name.substr(0, vector_name.size() - std::string(suffix).size()) + module;
+    }
+  }
+  if (ends_with(vector_name, kPeftSuffix) && vector_name.size() > std::string(kPeftSuffix).size()) {
+    return vector_name.substr(0, vector_name.size() - std::string(kPeftSuffix).size());
+  }
+  throw ValueError(fmt::format(
+      "IA3 adapter: '{}' is not a vector name (…attn.l_k, …attn.l_v, …ffn.l_ff or <module>.ia3_l)",
+      vector_name));
+}
+
+std::string vector_name_of(const std::string& module_path, bool feedforward) {
+  if (!feedforward && ends_with(module_path, ".attn.k_proj")) {
+    return module_path.substr(0, module_path.size() - 7) + ".l_k";
+  }
+  if (!feedforward && ends_with(module_path, ".attn.v_proj")) {
+    return module_path.substr(0, module_path.size() - 7) + ".l_v";
+  }
+  if (feedforward && ends_with(module_path, ".ffn.down")) {
+    return module_path.substr(0, module_path.size() - 5) + ".l_ff";
+  }
+  return module_path + kPeftSuffix;
+}
+
+// ---------------------------------------------------------------------- knob's format ----
+
+void save_adapter(const std::string& path, const AdapterFile& adapter) {
+  for (const auto& [name, t] : adapter.vectors) {
+    (void)module_path_of(name);  // validates the name
+    if (t.dim() != 1 || (t.dtype() != DType::f32 && t.dtype() != DType::f64)) {
+      throw ValueError(fmt::format("save_adapter {}: '{}' must be a 1-D F32/F64 vector, got {} {}",
+                                   path, name, dtype_name(t.dtype()), shape_str(t.shape())));
+    }
+  }
+  std::map<std::string, std::string> metadata{
+      {"format", "knob-ia3"},
+      {"target_modules", selector_to_json(adapter.config.target_modules).dump()},
+      {"feedforward_modules", selector_to_json(adapter.config.feedforward_modules).dump()},
+      {"fused_qkv_modules", selector_to_json(adapter.config.fused_qkv_modules).dump()}};
+  if (adapter.base_config) metadata["base_config"] = adapter.base_config->to_json();
+  nn::write_safetensors(path, adapter.vectors, metadata);
+}
+
+AdapterFile load_adapter(const std::string& path) {
+  const nn::SafetensorsFile file = nn::read_safetensors(path);
+  AdapterFile adapter;
+  std::vector<std::string> problems;
+  auto meta = [&](const char* key) -> json {
+    auto it = file.metadata.find(key);
+    if (it == file.metadata.end()) return nullptr;
+    try {
+      return json::parse(it->second);
+    } catch (const json::exception&) {
+      problems.push_back(fmt::format("metadata '{}' is not valid JSON", key));
+      return nullptr;
+    }
+  };
+  if (auto it = file.metadata.find("base_config"); it != file.metadata.end()) {
+    try {
+      adapter.base_config = nn::TransformerConfig::from_json(it->second, path + " (base_config)");
+    } catch (const Error& e) {
+      problems.push_back(e.what());
+    }
+  }
+  try {
+    adapter.config.target_modules = selector_from_json(meta("target_modules"), path, "target_modules");
+    adapter.config.feedforward_modules =
+        selector_from_json(meta("feedforward_modules"), path, "feedforward_modules");
+    adapter.config.fused_qkv_modules =
+        selector_from_json(meta("fused_qkv_modules"), path, "fused_qkv_modules");
+  } catch (const FileError& e) {
+    problems.push_back(e.what());
+  }
+  if (adapter.config.target_modules.empty()) {
+    adapter.config = AdapterConfig::spec_default();  // a bare file of SPEC.md's vectors
+  }
+  if (file.tensors.empty()) problems.push_back("holds no vectors");
+  for (const auto& [name, t] : file.tensors) {
+    try {
+      (void)module_path_of(name);
+    } catch (const ValueError&) {
+      problems.push_back(fmt::format("'{}' is not an IA3 vector name", name));
+      continue;
+    }
+    if (t.dim() != 1) {
+      problems.push_back(fmt::format("'{}' must be 1-D, got {}", name, shape_str(t.shape())));
+      continue;
+    }
+    check_vector(name, t, problems);
+    if (adapter.base_config && !block_prefix(name).empty() && !ends_with(name, kPeftSuffix)) {
+      const auto& c = *adapter.base_config;
+      const long block = std::stol(block_prefix(name));
+      const std::int64_t want = ends_with(name, ".l_ff") ? c.d_ff : c.d_model;
+      if (block >= c.n_layers) {
+        problems.push_back(fmt::format("'{}': the base model has {} blocks", name, c.n_layers));
+      } else if (t.size(0) != want) {
+        problems.push_back(fmt::format("'{}' has {} entries, the base model needs {}", name,
+                                       t.size(0), want));
+      }
+    }
+    adapter.vectors.emplace_back(name, t);
+  }
+  if (!problems.empty()) throw FileError(path, fmt::format("{}", fmt::join(problems, "; ")));
+  std::sort(adapter.vectors.begin(), adapter.vectors.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return adapter;
+}
+
+// ---------------------------------------------------------------------- PEFT's format ----
+
+void export_peft(const AdapterFile& adapter, const std::string& dir) {
+  if (!adapter.config.fused_qkv_modules.empty()) {
+    throw ValueError(fmt::format("export_peft {}: PEFT's IA3 cannot scale part of a fused q,k,v "
+                                 "projection; this adapter has fused_qkv_modules",
+                                 dir));
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw FileError(dir, "cannot create the directory: " + ec.message());
+  nn::NamedTensors tensors;
+  for (const auto& [name, t] : adapter.vectors) {
+    const std::string module = module_path_of(name);
+    const bool feedforward = adapter.config.feedforward_modules.matches(module);
+    // PEFT's shapes: [out, 1] for an output-scaled module, [1, in] for a feedforward one.
+    tensors.emplace_back(kPeftPrefix + module + kPeftSuffix,
+                         feedforward ? reshape(t, {1, t.size(0)}) : reshape(t, {t.size(0), 1}));
+  }
+  const json config = {
+      {"peft_type", "IA3"},
+      {"task_type", "CAUSAL_LM"},
+      {"target_modules", selector_to_json(adapter.config.target_modules)},
+      {"feedforward_modules", selector_to_json(adapter.config.feedforward_modules)},
+      {"init_ia3_weights", true},
+      {"fan_in_fan_out", false},
+      {"modules_to_save", nullptr},
+      {"base_model_name_or_path", nullptr},
+      {"revision", nullptr},
+      {"inference_mode", true}};
+  std::map<std::string, std::string> metadata{{"format", "pt"}};
+  if (adapter.base_config) metadata["knob_base_config"] = adapter.base_config->to_json();
+  nn::write_safetensors((fs::path(dir) / "adapter_model.safetensors").string(), tensors, metadata);
+  nn::atomic_write_bytes((fs::path(dir) / "adapter_config.json").string(), config.dump(2) + "\n");
+}
+
+AdapterFile import_peft(const std::string& dir) {
+  const std::string config_path = (fs::path(dir) / "adapter_config.json").string();
+  const std::string tensors_path = (fs::path(dir) / "adapter_model.safetensors").string();
+  json config;
+  try {
+    config = json::parse(read_text(config_path));
+  } catch (const json::exception& e) {
+    throw FileError(config_path, fmt::format("invalid JSON: {}", e.what()));
+  }
+  if (!config.is_object()) throw FileError(config_path, "must hold a JSON object");
+  if (!config.contains("peft_type") || config["peft_type"] != "IA3") {
+    throw FileError(config_path, fmt::format("peft_type must be \"IA3\", got {}",
+                                             config.value("peft_type", json("(missing)")).dump()));
+  }
+  AdapterFile adapter;
+  adapter.config.target_modules =
+      selector_from_json(config.value("target_modules", json()), config_path, "target_modules");
+  adapter.config.feedforward_modules = selector_from_json(
+      config.value("feedforward_modules", json()), config_path, "feedforward_modules");
+  if (adapter.config.target_modules.empty()) {
+    throw FileError(config_path, "target_modules is missing or empty");
+  }
+
+  const nn::SafetensorsFile file = nn::read_safetensors(tensors_path);
+  if (auto it = file.metadata.find("knob_base_config"); it != file.metadata.end()) {
+    adapter.base_config = nn::TransformerConfig::from_json(it->second, tensors_path);
+  }
+  std::vector<std::string> problems;
+  for (const auto& [key, t] : file.tensors) {
+    if (!starts_with(key, kPeftPrefix) || !ends_with(key, kPeftSuffix) ||
+        key.size() <= std::string(kPeftPrefix).size() + std::string(kPeftSuffix).size()) {
+      problems.push_back(fmt::format("'{}' is not base_model.model.<module>.ia3_l", key));
+      continue;
+    }
+    const std::string module = key.substr(std::string(kPeftPrefix).size(),
+                                          key.size() - std::string(kPeftPrefix).size() -
+                                              std::string(kPeftSuffix).size());
+    const bool feedforward = adapter.config.feedforward_modules.matches(module);
+    if (!adapter.config.target_modules.matches(module)) {
+      problems.push_back(fmt::format("'{}': module '{}' is not selected by target_modules", key,
+                                     module));
+      continue;
+    }
+    const bool column = t.dim() == 2 && t.size(1) == 1;  // [out, 1]
+    const bool row = t.dim() == 2 && t.size(0) == 1;     // [1, in]
+    if (feedforward ? !row : !column) {
+      problems.push_back(fmt::format("'{}' must be {} ({} module), got {}", key,
+                                     feedforward ? "[1, in]" : "[out, 1]",
+                                     feedforward ? "a feedforward" : "an output-scaled",
+                                     shape_str(t.shape())));
+      continue;
+    }
+    check_vector(key, t, problems);
+    adapter.vectors.emplace_back(vector_name_of(module, feedforward), reshape(t, {t.numel()}));
+  }
+  if (file.tensors.empty()) problems.push_back("holds no tensors");
+  if (!problems.empty()) throw FileError(tensors_path, fmt::format("{}", fmt::join(problems, "; ")));
+  std::sort(adapter.vectors.begin(), adapter.vectors.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return adapter;
+}
+
+}  // namespace knob::ia3

@@ -1,0 +1,330 @@
+// `knob demo`: the capstone. Pretrain SPEC.md's tiny model on copy + reverse + increment, then
+// learn a new task (reverse-then-increment under a neutral token) three ways — frozen base, IA³,
+// full fine-tuning — and compare; then a second adapter (decrement) and one mixed batch in which
+// every example is served by its own adapter (or none) on one base.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "autograd/ops.h"
+#include "autograd/tape.h"
+#include "digit_training.h"
+#include "ia3/adapter.h"
+#include "ia3/adapter_bank.h"
+#include "ia3/adapter_file.h"
+#include "ia3_commands.h"
+#include "nn/model_dir.h"
+#include "nn/svg_plot.h"
+
+namespace knob::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct DemoArgs {
+  std::uint64_t seed = 0;
+  bool json = false;
+  bool quick = false;
+  std::int64_t pretrain_steps = 1000;
+  std::int64_t finetune_steps = 600;
+  int batch = 128;
+  double ia3_lr = 3e-2;
+  double full_lr = 1e-3;
+  int eval_rows = 1024;
+  std::string out_dir = "demo_out";
+};
+
+/// One method's row of the table.
+struct MethodResult {
+  std::string method;
+  double exact_match = 0;                // new task
+  double token_accuracy = 0;             // new task
+  double original_tasks_exact_match = 0; // copy, reverse, increment (IA³: adapter removed)
+  std::int64_t trainable_params = 0;
+  double trainable_share = 0;
+  std::int64_t adapter_bytes = 0;
+  double seconds = 0;
+  std::vector<double> losses;            // training loss per step (empty for frozen)
+};
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::shared_ptr<nn::Transformer> copy_of(const nn::Transformer& base) {
+  Generator unused(0);
+  auto model = std::make_shared<nn::Transformer>(base.config(), unused);
+  model->load_state_dict(nn::base_parameters(base));
+  return model;
+}
+
+DigitTraining finetune_recipe(const DemoArgs& a, const std::vector<tasks::TaskSpec>& mix,
+                              nn::Trainable trainable) {
+  DigitTraining t;
+  t.mix = mix;
+  t.batch_size = a.batch;
+  t.steps = a.finetune_steps;
+  t.warmup = std::min<std::int64_t>(30, a.finetune_steps / 10);
+  t.seed = a.seed + 1;
+  t.trainable = trainable;
+  t.quiet = a.json;
+  if (trainable == nn::Trainable::ia3) {
+    t.lr = a.ia3_lr;
+    t.weight_decay = 0.0;  // IA³ vectors must be free to go anywhere, even negative
+  } else {
+    t.lr = a.full_lr;
+  }
+  return t;
+}
+
+struct Evaluated {
+  double exact_match = 0, token_accuracy = 0;
+};
+
+Evaluated evaluate(const nn::Transformer& model, const std::vector<tasks::TaskSpec>& mix,
+                   const DemoArgs& a) {
+  const DigitEvaluation r = evaluate_digits(model, mix, 8, a.eval_rows, a.seed);
+  return {r.scores.overall.exact_match(), r.scores.overall.token_accuracy()};
+}
+
+void run_demo(DemoArgs a) {
+  if (a.quick) {
+    a.pretrain_steps = std::min<std::int64_t>(a.pretrain_steps, 60);
+    a.finetune_steps = std::min<std::int64_t>(a.finetune_steps, 30);
+    a.batch = std::min(a.batch, 32);
+    a.eval_rows = std::min(a.eval_rows, 128);
+  }
+  std::filesystem::create_directories(a.out_dir);
+  const auto original = tasks::parse_task_mix("copy,reverse,increment");
+  const auto new_task = tasks::parse_task_mix("reverse_increment@neutral");
+  const auto second_task = tasks::parse_task_mix("decrement@neutral");
+  auto say = [&](const std::string& line) {
+    if (!a.json) fmt::print("{}\n", line);
+  };
+
+  // 1. Pretraining.
+  say(fmt::format("== pretraining on copy, reverse, increment ({} steps, batch {}) ==",
+                  a.pretrain_steps, a.batch));
+  Generator init(a.seed);
+  auto base = std::make_shared<nn::Transformer>(nn::TransformerConfig{}, init);
+  DigitTraining pre;
+  pre.mix = original;
+  pre.batch_size = a.batch;
+  pre.steps = a.pretrain_steps;
+  pre.seed = a.seed;
+  pre.quiet = a.json;
+  pre.title = "pretraining";
+  auto start = Clock::now();
+  train_digits(*base, pre);
+  const double pretrain_seconds = seconds_since(start);
+  const Evaluated base_original = evaluate(*base, original, a);
+  const std::int64_t total_params = base->num_parameters();
+  say(fmt::format("pretrained in {:.1f} s: exact match {:.1f}% on the original tasks",
+                  pretrain_seconds, 100 * base_original.exact_match));
+
+  std::vector<MethodResult> results;
+  // 2a. Frozen base.
+  {
+    MethodResult r;
+    r.method = "frozen";
+    const Evaluated e = evaluate(*base, new_task, a);
+    r.exact_match = e.exact_match;
+    r.token_accuracy = e.token_accuracy;
+    r.original_tasks_exact_match = base_original.exact_match;
+    results.push_back(r);
+  }
+  // 2b. IA³: only l_k, l_v, l_ff train; the base stays bit-identical.
+  auto ia3_model = copy_of(*base);
+  ia3::Adapter adapter(ia3_model, ia3::AdapterConfig::spec_default());
+  bool base_untouched = false;
+  ia3::AdapterReport report;
+  {
+    say("== IA3 fine-tuning on reverse-then-increment ==");
+    MethodResult r;
+    r.method = "ia3";
+    start = Clock::now();
+    r.losses = train_digits(*ia3_model, finetune_recipe(a, new_task, nn::Trainable::ia3)).losses;
+    r.seconds = seconds_since(start);
+    report = adapter.report();
+    r.trainable_params = report.trainable;
+    r.trainable_share = report.share();
+    r.adapter_bytes = report.adapter_bytes;
+    const Evaluated e = evaluate(*ia3_model, new_task, a);
+    r.exact_match = e.exact_match;
+    r.token_accuracy = e.token_accuracy;
+    adapter.deactivate();  // the base model again, bit for bit
+    base_untouched = adapter.base_unchanged();
+    r.original_tasks_exact_match = evaluate(*ia3_model, original, a).exact_match;
+    adapter.activate();
+    ia3::save_adapter(a.out_dir + "/reverse_increment.safetensors",
+                      {adapter.vectors(), adapter.config(), base->config()});
+    results.push_back(r);
+  }
+  // 2c. Full fine-tuning: every weight trains (and the old tasks are forgotten).
+  {
+    say("== full fine-tuning on reverse-then-increment ==");
+    MethodResult r;
+    r.method = "full";
+    auto full_model = copy_of(*base);
+    start = Clock::now();
+    r.losses = train_digits(*full_model, finetune_recipe(a, new_task, nn::Trainable::full)).losses;
+    r.seconds = seconds_since(start);
+    r.trainable_params = full_model->num_parameters(true);
+    r.trainable_share = static_cast<double>(r.trainable_params) / static_cast<double>(total_params);
+    const Evaluated e = evaluate(*full_model, new_task, a);
+    r.exact_match = e.exact_match;
+    r.token_accuracy = e.token_accuracy;
+    r.original_tasks_exact_match = evaluate(*full_model, original, a).exact_match;
+    results.push_back(r);
+  }
+
+  // 3. The three loss curves in one picture (the frozen base: its loss on the new task).
+  const std::string plot = a.out_dir + "/loss_curves.svg";
+  {
+    std::vector<nn::PlotSeries> series;
+    const double frozen_loss = evaluate_digits(*base, new_task, 8, a.eval_rows, a.seed).loss;
+    for (const MethodResult& r : results) {
+      nn::PlotSeries s;
+      s.name = r.method;
+      for (std::int64_t step = 0; step < a.finetune_steps; ++step) {
+        s.xs.push_back(static_cast<double>(step + 1));
+        s.ys.push_back(r.losses.empty() ? frozen_loss : r.losses[static_cast<std::size_t>(step)]);
+      }
+      series.push_back(std::move(s));
+    }
+    nn::line_chart(plot, "fine-tuning on reverse-then-increment", "step", "training loss",
+                   series, true);
+  }
+
+  // 4. A second adapter (decrement) on the same base, and one mixed batch.
+  say("== a second adapter: decrement ==");
+  auto served = copy_of(*base);
+  ia3::AdapterBank bank(served);
+  bank.add("reverse_increment", adapter.vectors());
+  start = Clock::now();
+  train_digits(*served, finetune_recipe(a, second_task, nn::Trainable::ia3));
+  const double decrement_seconds = seconds_since(start);
+  nn::NamedTensors decrement_vectors;
+  for (const auto& [name, t] : served->named_parameters()) {
+    if (nn::is_ia3_name(name)) decrement_vectors.emplace_back(name, t.clone());
+  }
+  bank.add("decrement", decrement_vectors);
+  bank.select("");
+
+  const int per_group = std::max(1, std::min(64, a.eval_rows / 3));
+  Generator data(a.seed ^ 0xd15ea5eULL);
+  struct Group {
+    std::string name, adapter;
+    std::vector<tasks::TaskSpec> mix;
+    tasks::Batch batch;
+  };
+  std::vector<Group> groups = {{"original tasks", "", original, {}},
+                               {"reverse-then-increment", "reverse_increment", new_task, {}},
+                               {"decrement", "decrement", second_task, {}}};
+  TensorList ids;
+  std::vector<std::string> per_row;
+  for (Group& g : groups) {
+    g.batch = tasks::make_batch(g.mix, per_group, 8, data, tasks::Split::held_out);
+    ids.push_back(g.batch.input_ids);
+    per_row.insert(per_row.end(), per_group, g.adapter);
+  }
+  const Tensor mixed_logits = bank.forward_mixed(concat(ids, 0), per_row);
+  double max_difference = 0.0;
+  nlohmann::json mixed_json = nlohmann::json::array();
+  std::string mixed_text;
+  {
+    NoGradGuard no_grad;
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      const Tensor rows = slice(mixed_logits, 0, static_cast<std::int64_t>(g) * per_group, per_group);
+      bank.select(groups[g].adapter);
+      const Tensor alone = served->forward(groups[g].batch.input_ids);
+      const auto va = rows.to_vector();
+      const auto vb = alone.to_vector();
+      for (std::size_t i = 0; i < va.size(); ++i) {
+        max_difference = std::max(max_difference, std::abs(va[i] - vb[i]));
+      }
+      const double em = tasks::score_logits(rows, groups[g].batch).overall.exact_match();
+      mixed_json.push_back({{"group", groups[g].name},
+                            {"adapter", groups[g].adapter.empty() ? "none" : groups[g].adapter},
+                            {"rows", per_group},
+                            {"exact_match", em}});
+      mixed_text += fmt::format("  {:<24} adapter {:<18} exact match {:6.1f}%\n", groups[g].name,
+                                groups[g].adapter.empty() ? "(none)" : groups[g].adapter, 100 * em);
+    }
+    bank.select("");
+  }
+
+  // 5. Report.
+  if (a.json) {
+    nlohmann::json out;
+    out["seed"] = a.seed;
+    out["results"] = nlohmann::json::array();
+    for (const MethodResult& r : results) {
+      out["results"].push_back({{"method", r.method},
+                                {"exact_match", r.exact_match},
+                                {"token_accuracy", r.token_accuracy},
+                                {"original_tasks_exact_match", r.original_tasks_exact_match},
+                                {"trainable_params", r.trainable_params},
+                                {"trainable_share", r.trainable_share},
+                                {"adapter_bytes", r.adapter_bytes},
+                                {"seconds", r.seconds}});
+    }
+    out["pretrain"] = {{"steps", a.pretrain_steps},
+                       {"seconds", pretrain_seconds},
+                       {"original_tasks_exact_match", base_original.exact_match}};
+    out["finetune_steps"] = a.finetune_steps;
+    out["batch"] = a.batch;
+    out["total_params"] = total_params;
+    out["ia3_base_bit_identical"] = base_untouched;
+    out["second_adapter"] = {{"task", "decrement"}, {"seconds", decrement_seconds}};
+    out["mixed_batch"] = {{"groups", mixed_json}, {"max_abs_diff_vs_separate", max_difference}};
+    out["plot"] = plot;
+    fmt::print("{}\n", out.dump(2));
+    return;
+  }
+  fmt::print("\nnew task: reverse-then-increment under a neutral token ({} held-out rows)\n",
+             a.eval_rows);
+  fmt::print("{:<8} {:>12} {:>10} {:>16} {:>12} {:>9} {:>10} {:>8}\n", "method", "exact match",
+             "token acc", "original tasks", "trainable", "share", "adapter", "seconds");
+  for (const MethodResult& r : results) {
+    fmt::print("{:<8} {:>11.1f}% {:>9.1f}% {:>15.1f}% {:>12} {:>8.3f}% {:>10} {:>8.1f}\n",
+               r.method, 100 * r.exact_match, 100 * r.token_accuracy,
+               100 * r.original_tasks_exact_match, r.trainable_params, 100 * r.trainable_share,
+               r.adapter_bytes > 0 ? fmt::format("{} B", r.adapter_bytes) : "-", r.seconds);
+  }
+  fmt::print("(ia3's original-task score is the base with the adapter removed; base weights "
+             "bit-identical after training: {})\n",
+             base_untouched ? "yes" : "NO");
+  fmt::print("\nIA3 parameters:\n{}", report.to_string());
+  fmt::print("\none mixed batch on one base, each example served by its own adapter:\n{}",
+             mixed_text);
+  fmt::print("  largest difference from running the groups separately: {:.2e}\n", max_difference);
+  fmt::print("\nloss curves: {}; adapter: {}/reverse_increment.safetensors\n", plot, a.out_dir);
+}
+
+}  // namespace
+
+void add_demo_command(CLI::App& app) {
+  auto a = std::make_shared<DemoArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "demo", "Capstone: pretrain, then frozen vs IA³ vs full fine-tuning on a new task");
+  cmd->add_option("--seed", a->seed, "Seed of the weights and the data (default 0)");
+  cmd->add_flag("--json", a->json, "Machine-readable results on standard output");
+  cmd->add_flag("--quick", a->quick, "A few steps of everything (for tests; results meaningless)");
+  cmd->add_option("--pretrain-steps", a->pretrain_steps, "Pretraining steps (default 1000)");
+  cmd->add_option("--finetune-steps", a->finetune_steps, "Fine-tuning steps (default 600)");
+  cmd->add_option("--batch", a->batch, "Rows per step (default 128)");
+  cmd->add_option("--ia3-lr", a->ia3_lr, "IA³ learning rate (default 3e-2)");
+  cmd->add_option("--full-lr", a->full_lr, "Full fine-tuning learning rate (default 1e-3)");
+  cmd->add_option("--eval-rows", a->eval_rows, "Held-out rows per evaluation (default 1024)");
+  cmd->add_option("--out", a->out_dir, "Directory for the plot and the adapter (default demo_out)");
+  cmd->callback([a] { run_demo(*a); });
+}
+
+}  // namespace knob::cli

@@ -1,0 +1,76 @@
+// `knob export-peft` / `knob import-peft`: IA³ adapters to and from PEFT's directory format.
+#include <fmt/format.h>
+
+#include <memory>
+#include <string>
+
+#include "ia3/adapter.h"
+#include "ia3/adapter_file.h"
+#include "ia3_commands.h"
+#include "nn/file_error.h"
+#include "nn/model_dir.h"
+
+namespace knob::cli {
+
+namespace {
+
+struct ExportArgs {
+  std::string adapter;
+  std::string out;
+};
+
+struct ImportArgs {
+  std::string in;
+  std::string out;
+  std::string model;
+};
+
+void run_export(const ExportArgs& a) {
+  const ia3::AdapterFile adapter = ia3::load_adapter(a.adapter);
+  ia3::export_peft(adapter, a.out);
+  fmt::print("wrote {}/adapter_config.json and {}/adapter_model.safetensors ({} vectors)\n", a.out,
+             a.out, adapter.vectors.size());
+}
+
+void run_import(const ImportArgs& a) {
+  ia3::AdapterFile adapter = ia3::import_peft(a.in);
+  if (!a.model.empty()) {
+    // Check every vector against the base model by attaching the adapter to it.
+    auto model = nn::load_model_dir(a.model);
+    try {
+      ia3::Adapter attached(model, adapter.config);
+      attached.load_vectors(adapter.vectors);
+    } catch (const Error& e) {
+      throw FileError(a.in, fmt::format("does not fit the model in {}: {}", a.model, e.what()));
+    }
+    adapter.base_config = model->config();
+  }
+  ia3::save_adapter(a.out, adapter);
+  fmt::print("wrote {} ({} vectors{})\n", a.out, adapter.vectors.size(),
+             adapter.base_config ? ", with the base config" : "");
+}
+
+}  // namespace
+
+void add_export_peft_command(CLI::App& app) {
+  auto a = std::make_shared<ExportArgs>();
+  CLI::App* cmd =
+      app.add_subcommand("export-peft", "Convert a knob IA³ adapter file to PEFT's directory format");
+  cmd->add_option("--adapter", a->adapter, "knob adapter (.safetensors)")->required();
+  cmd->add_option("--out", a->out, "Directory to write (created if needed)")->required();
+  cmd->callback([a] { run_export(*a); });
+}
+
+void add_import_peft_command(CLI::App& app) {
+  auto a = std::make_shared<ImportArgs>();
+  CLI::App* cmd =
+      app.add_subcommand("import-peft", "Convert PEFT's IA3 directory format to a knob adapter file");
+  cmd->add_option("--in", a->in, "PEFT directory (adapter_config.json, adapter_model.safetensors)")
+      ->required();
+  cmd->add_option("--out", a->out, "knob adapter file to write (.safetensors)")->required();
+  cmd->add_option("--model", a->model,
+                  "Base model directory: check the vectors against it and record its config");
+  cmd->callback([a] { run_import(*a); });
+}
+
+}  // namespace knob::cli
