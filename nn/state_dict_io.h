@@ -2,8 +2,8 @@
 /// @brief Saving and loading a module's parameters as a safetensors file (a "state dict" file).
 ///
 /// The keys are the dotted parameter names of Module::named_parameters(), e.g.
-/// `blocks.0.attn.q_proj.weight`, and the layouts are PyTorch's, so a file saved here loads with
-/// `safetensors.torch.load_file` into the matching PyTorch model, and back.
+/// `blocks.0.attn.q_proj.weight`, and the layouts are PyTorch's (a Linear's weight is
+/// [out, in]), so the same file serves knob and a PyTorch model built with the same names.
 #pragma once
 
 #include <map>

@@ -80,7 +80,7 @@ TransformerConfig TransformerConfig::from_json(std::string_view text, std::strin
   Json j;
   try {
     j = Json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // syntax errors, and numbers like 1e400
     throw ValueError(fmt::format("{}: not valid JSON: {}", source, e.what()));
   }
   if (!j.is_object()) {

@@ -1,0 +1,95 @@
+# shellcheck shell=bash
+# CI stages for reliability (issue 7): the whole test suite under ASan + UBSan, the whole test
+# suite in a Debug build with library assertions, and every fuzz target for a minute.
+# Sourced by .ci/run after scripts/common.sh (it uses KNOB_ROOT, knob_log, knob_check_packages,
+# knob_check_cmake_version); each stage_* function is one stage.
+#
+# Environment knobs (all optional):
+#   KNOB_ASAN_BUILD_DIR   (default <repo>/build-asan)
+#   KNOB_DEBUG_BUILD_DIR  (default <repo>/build-debug)
+#   KNOB_FUZZ_BUILD_DIR   (default <repo>/build-fuzz)
+#   KNOB_FUZZ_SECONDS     seconds per fuzz target (default 60)
+#   KNOB_JOBS             parallel build and test jobs (default 2)
+
+# Configure (Ninja for a new directory when available) and build one extra build tree.
+# Usage: reliability_build DIR CMAKE_ARGS...
+reliability_build() {
+  local dir="$1"
+  shift
+  local args=(-S "$KNOB_ROOT" -B "$dir" "$@")
+  if [[ ! -f "$dir/CMakeCache.txt" ]] && command -v ninja >/dev/null 2>&1; then
+    args+=(-G Ninja)
+  fi
+  knob_log "configuring $dir"
+  cmake --log-level=WARNING "${args[@]}"
+  knob_log "building $dir with ${KNOB_JOBS:-2} jobs"
+  cmake --build "$dir" -j "${KNOB_JOBS:-2}"
+}
+
+# Run the whole CTest suite of a build tree; prints CTest's summary.
+reliability_ctest() {
+  ctest --test-dir "$1" --output-on-failure --no-tests=error -j "${KNOB_JOBS:-2}"
+}
+
+# Every test, built with -fsanitize=address,undefined at -O1 (frame pointers kept, the first
+# finding aborts the test). Zero findings means every test passes.
+stage_sanitizers() {
+  local dir="${KNOB_ASAN_BUILD_DIR:-$KNOB_ROOT/build-asan}"
+  knob_check_packages
+  knob_check_cmake_version
+  reliability_build "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" -DKNOB_SANITIZE=address,undefined \
+    -DKNOB_WERROR="${KNOB_WERROR:-ON}"
+  ASAN_OPTIONS="detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1" \
+  UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+    reliability_ctest "$dir"
+}
+
+# Every test in a Debug build with assert() on (-UNDEBUG) and the standard library's own checks
+# (-D_GLIBCXX_ASSERTIONS: bounds-checked operator[], front() on an empty vector, ...).
+# -Og keeps it debuggable while the numerical tests still run in reasonable time.
+stage_debug() {
+  local dir="${KNOB_DEBUG_BUILD_DIR:-$KNOB_ROOT/build-debug}"
+  knob_check_packages
+  knob_check_cmake_version
+  reliability_build "$dir" -DCMAKE_BUILD_TYPE=Debug \
+    "-DCMAKE_CXX_FLAGS=-Og -UNDEBUG -D_GLIBCXX_ASSERTIONS" -DKNOB_WERROR="${KNOB_WERROR:-ON}"
+  reliability_ctest "$dir"
+}
+
+# Does clang++-14 link a libFuzzer program? (It needs the compiler-rt runtime.)
+reliability_have_libfuzzer() {
+  local probe
+  probe="$(mktemp -d "${TMPDIR:-/tmp}/knob-libfuzzer.XXXXXX")"
+  printf '%s\n' '#include <cstddef>' '#include <cstdint>' \
+    'extern "C" int LLVMFuzzerTestOneInput(const uint8_t*, size_t) { return 0; }' >"$probe/p.cpp"
+  local ok=0
+  clang++-14 -fsanitize=fuzzer,address "$probe/p.cpp" -o "$probe/p" >/dev/null 2>&1 || ok=1
+  rm -rf "$probe"
+  return "$ok"
+}
+
+# Build the libFuzzer targets with clang-14 (ASan + UBSan) and run each for KNOB_FUZZ_SECONDS
+# from the committed seed corpus; see fuzz/run_all.sh for what counts as a finding.
+stage_fuzz() {
+  local dir="${KNOB_FUZZ_BUILD_DIR:-$KNOB_ROOT/build-fuzz}"
+  knob_check_packages
+  knob_check_cmake_version
+  if ! command -v clang++-14 >/dev/null 2>&1 || ! reliability_have_libfuzzer; then
+    if [[ "$(id -u)" -eq 0 ]]; then
+      knob_log "installing clang-14 and its libFuzzer runtime"
+      DEBIAN_FRONTEND=noninteractive apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        clang-14 libclang-rt-14-dev
+    else
+      echo "knob: fuzzing needs clang-14 with libFuzzer; install them with:" >&2
+      echo "  sudo apt-get install -y --no-install-recommends clang-14 libclang-rt-14-dev" >&2
+      return 1
+    fi
+  fi
+  # Warnings are enforced by the GCC builds; clang's extra ones must not stop the fuzzing.
+  reliability_build "$dir" -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" -DKNOB_FUZZ=ON -DKNOB_BUILD_TESTS=OFF \
+    -DKNOB_WERROR=OFF
+  "$KNOB_ROOT/fuzz/run_all.sh" "$dir" "${KNOB_FUZZ_SECONDS:-60}"
+}

@@ -1,0 +1,191 @@
+// The knob program on bad input (issue 7, item 3): it exits with a non-zero status (never a
+// signal) and prints exactly one line on standard error, starting with "knob: " and naming the
+// file and the problem. Runs the real executable (KNOB_PROGRAM) in a child process.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "nn/model_dir.h"
+#include "nn/safetensors.h"
+#include "reliability_helpers.h"
+
+extern char** environ;
+
+namespace knob::reliability {
+namespace {
+
+struct Outcome {
+  bool exited = false;  // false: killed by a signal
+  int status = -1;      // exit status, or the signal number
+  std::string out;      // standard output
+  std::string err;      // standard error
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+class CliErrors : public ScratchDir {
+ protected:
+  void SetUp() override {
+#ifndef KNOB_PROGRAM
+    GTEST_SKIP() << "the knob program is not part of this build";
+#else
+    ScratchDir::SetUp();
+    nn::save_model_dir(*tiny_model(), path("model"));
+    nn::write_safetensors(path("batch.safetensors"),
+                          {{"input_ids", int_tensor({1, 2, 3, 4, 5, 6}, {2, 3})},
+                           {"targets", int_tensor({2, 3, 4, 5, 6, -100}, {2, 3})}});
+#endif
+  }
+
+  // Run `knob args...` with its output captured in files of the scratch directory.
+  Outcome run(const std::vector<std::string>& args) {
+    Outcome outcome;
+#ifdef KNOB_PROGRAM
+    const std::string out_path = path("stdout.txt");
+    const std::string err_path = path("stderr.txt");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    std::vector<std::string> storage = {KNOB_PROGRAM};
+    storage.insert(storage.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& arg : storage) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    const int spawned = posix_spawn(&pid, KNOB_PROGRAM, &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    EXPECT_EQ(spawned, 0) << "cannot start " << KNOB_PROGRAM;
+    if (spawned != 0) return outcome;
+    int wait_status = 0;
+    EXPECT_EQ(waitpid(pid, &wait_status, 0), pid);
+    outcome.exited = WIFEXITED(wait_status);
+    outcome.status = outcome.exited ? WEXITSTATUS(wait_status) : WTERMSIG(wait_status);
+    outcome.out = read_file(out_path);
+    outcome.err = read_file(err_path);
+#else
+    (void)args;
+#endif
+    return outcome;
+  }
+
+  // Run knob and check the clean-failure contract; returns its standard error.
+  std::string expect_clean_failure(const std::vector<std::string>& args,
+                                   const std::string& must_mention) {
+    const Outcome o = run(args);
+    EXPECT_TRUE(o.exited) << "knob was killed by signal " << o.status << "; stderr:\n" << o.err;
+    EXPECT_NE(o.status, 0) << "knob succeeded; stdout:\n" << o.out;
+    EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << "stderr:\n" << o.err;
+    EXPECT_EQ(o.err.rfind("knob: ", 0), 0u) << o.err;
+    EXPECT_TRUE(contains(o.err, must_mention)) << "expected '" << must_mention << "' in:\n" << o.err;
+    EXPECT_FALSE(contains(o.err, "internal error")) << o.err;
+    return o.err;
+  }
+
+  std::vector<std::string> grads(const std::string& model, const std::string& batch) {
+    return {"grads", "--model", path(model), "--batch", path(batch), "--out", path("g.safetensors")};
+  }
+};
+
+TEST_F(CliErrors, AGoodRunSucceeds) {  // the baseline: the fixtures themselves are fine
+  const Outcome o = run(grads("model", "batch.safetensors"));
+  EXPECT_TRUE(o.exited);
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_TRUE(o.err.empty()) << o.err;
+  EXPECT_TRUE(fs::exists(path("g.safetensors")));
+}
+
+TEST_F(CliErrors, MissingModelDirectory) {
+  expect_clean_failure(grads("nowhere", "batch.safetensors"), path("nowhere"));
+}
+
+TEST_F(CliErrors, ConfigValuesOutOfRangeAreListedOnOneLine) {
+  nn::TransformerConfig bad = tiny_config();
+  bad.d_model = 9;
+  bad.vocab_size = 0;
+  write_text(path("model/config.json"), bad.to_json());
+  const std::string err = expect_clean_failure(grads("model", "batch.safetensors"), "config.json");
+  EXPECT_TRUE(contains(err, "vocab_size must be positive")) << err;
+  EXPECT_TRUE(contains(err, "d_model (9) must be divisible by n_heads (2)")) << err;
+}
+
+TEST_F(CliErrors, ConfigThatIsNotJson) {
+  write_text(path("model/config.json"), "{\"vocab_size\": 7,");
+  expect_clean_failure(grads("model", "batch.safetensors"), "not valid JSON");
+}
+
+TEST_F(CliErrors, TruncatedWeights) {
+  const std::string bytes = read_file(path("model/model.safetensors"));
+  write_text(path("model/model.safetensors"), bytes.substr(0, bytes.size() - 10));
+  expect_clean_failure(grads("model", "batch.safetensors"), "model.safetensors");
+}
+
+TEST_F(CliErrors, MissingExtraAndMisShapedWeights) {
+  nn::NamedTensors t = nn::read_safetensors(path("model/model.safetensors")).tensors;
+  std::erase_if(t, [](const auto& p) { return p.first == "pos_emb.weight"; });
+  t.emplace_back("surplus", zeros({1}));
+  for (auto& [name, tensor] : t) {
+    if (name == "ln_f.weight") tensor = zeros({9});
+  }
+  nn::write_safetensors(path("model/model.safetensors"), t);
+  const std::string err =
+      expect_clean_failure(grads("model", "batch.safetensors"), "model.safetensors");
+  EXPECT_TRUE(contains(err, "missing: pos_emb.weight")) << err;
+  EXPECT_TRUE(contains(err, "unexpected: surplus")) << err;
+  EXPECT_TRUE(contains(err, "wrong shape: ln_f.weight")) << err;
+}
+
+TEST_F(CliErrors, BatchThatIsNotASafetensorsFile) {
+  write_text(path("junk.safetensors"), "this is not a safetensors file at all");
+  expect_clean_failure(grads("model", "junk.safetensors"), "junk.safetensors");
+}
+
+TEST_F(CliErrors, TokenIdsOutsideTheVocabulary) {
+  nn::write_safetensors(path("b.safetensors"), {{"input_ids", int_tensor({1, 7}, {1, 2})},
+                                                {"targets", int_tensor({1, 2}, {1, 2})}});
+  expect_clean_failure(grads("model", "b.safetensors"), "ids[0,1] = 7 is outside [0, 7)");
+}
+
+TEST_F(CliErrors, SequenceLongerThanMaxSeqLen) {
+  const std::vector<std::int64_t> six(6, 1);
+  nn::write_safetensors(path("b.safetensors"),
+                        {{"input_ids", int_tensor(six, {1, 6})}, {"targets", int_tensor(six, {1, 6})}});
+  expect_clean_failure(grads("model", "b.safetensors"), "exceeds max_seq_len 5");
+}
+
+TEST_F(CliErrors, OutputIntoAMissingDirectory) {
+  std::vector<std::string> args = grads("model", "batch.safetensors");
+  args.back() = path("no/such/dir/g.safetensors");
+  expect_clean_failure(args, "no/such/dir/g.safetensors");
+}
+
+TEST_F(CliErrors, CompareADirectoryAndAnEmptyFile) {
+  write_text(path("empty.safetensors"), "");
+  expect_clean_failure({"compare", path("empty.safetensors"), path("batch.safetensors")},
+                       "empty.safetensors");
+  expect_clean_failure({"compare", path("batch.safetensors"), path("model")}, path("model"));
+}
+
+TEST_F(CliErrors, UsageErrorsAreOneLineToo) {
+  expect_clean_failure({"grads", "--model"}, "--model");
+  EXPECT_EQ(run({"no-such-command"}).status, 2);
+  expect_clean_failure({"grads", "--model", "m", "--batch", "b", "--out", "o", "--dtype", "f16"},
+                       "f16");
+}
+
+}  // namespace
+}  // namespace knob::reliability
