@@ -76,7 +76,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (start <= input.size() && args.size() <= kMaxArguments) {
     std::size_t end = input.find('\n', start);
     if (end == std::string_view::npos) end = input.size();
-    const std::string_view arg = input.substr(start, end - start);
+    std::string_view arg = input.substr(start, end - start);
+    arg = arg.substr(0, arg.find('\0'));  // what a C string (argv) would hold
     if (!stays_in_scratch_dir(arg)) return -1;  // not worth keeping in the corpus
     long_running = long_running || is_long_running(arg);
     args.emplace_back(arg);

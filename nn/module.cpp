@@ -132,7 +132,8 @@ void Module::load_state_dict(const NamedTensors& state, bool strict) {
   }
   std::vector<std::string> unexpected;
   if (strict) {
-    for (const auto& [name, _] : state) {
+    for (const auto& entry : state) {
+      const std::string& name = entry.first;  // (clang < 16 cannot capture a structured binding)
       if (std::none_of(own.begin(), own.end(), [&](const auto& p) { return p.first == name; })) {
         unexpected.push_back(name);
       }

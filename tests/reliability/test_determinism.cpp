@@ -13,6 +13,7 @@
 
 #include "autograd/kernels/kernels.h"
 #include "autograd/ops.h"
+#include "autograd/parallel.h"
 #include "autograd/random.h"
 #include "autograd/tape.h"
 #include "nn/adam.h"
@@ -96,6 +97,23 @@ TEST(Determinism, SameSeedGivesABitIdenticalLossTrajectoryOnEverySimdPath) {
 
 TEST(Determinism, ADifferentSeedGivesADifferentTrajectory) {  // the test above can fail
   EXPECT_NE(loss_trajectory(42).front(), loss_trajectory(43).front());
+}
+
+TEST(Determinism, TheThreadCountDoesNotChangeAMatrixProduct) {
+  // Big enough for parallel_for to split the work (2·256³ FLOPs ≫ its 2e6 threshold).
+  Generator gen(5);
+  const Tensor a = randn({256, 256}, gen);
+  const Tensor b = randn({256, 256}, gen);
+  const int threads = num_threads();
+  set_num_threads(1);
+  const std::vector<double> one_thread = matmul(a, b).to_vector();
+  set_num_threads(4);
+  const std::vector<double> four_threads = matmul(a, b).to_vector();
+  set_num_threads(threads);
+  ASSERT_EQ(one_thread.size(), four_threads.size());
+  std::size_t differing = 0;
+  for (std::size_t i = 0; i < one_thread.size(); ++i) differing += one_thread[i] != four_threads[i];
+  EXPECT_EQ(differing, 0u) << "of " << one_thread.size() << " elements";
 }
 
 TEST(Determinism, ScalarAndBestSimdPathAgreeWithinTheDocumentedTolerance) {

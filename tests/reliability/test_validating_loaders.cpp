@@ -3,6 +3,7 @@
 // JSON, dtypes, shapes vs bytes, offsets) is covered by tests/nn/test_safetensors.cpp; this
 // file covers what lies on top: config values, model directories, and the ids a model is given.
 #include <algorithm>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,9 @@ struct BadConfigValue {
   const char* value;
   const char* expected;  // part of the message
 };
+
+// How gtest shows a case in failure messages: `d_ff = 1e400`.
+void PrintTo(const BadConfigValue& bad, std::ostream* out) { *out << bad.key << " = " << bad.value; }
 
 class ConfigValueOutOfRange : public ::testing::TestWithParam<BadConfigValue> {};
 
