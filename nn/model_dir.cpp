@@ -45,15 +45,18 @@ std::shared_ptr<Transformer> load_model_dir(const std::string& dir, DType dtype)
   const fs::path weights_path = fs::path(dir) / "model.safetensors";
   if (!fs::is_directory(dir)) throw FileError(fmt::format("{}: not a model directory", dir));
   const TransformerConfig config = TransformerConfig::load(config_path);
-  Generator unused(0);  // every weight is overwritten below
-  auto model = std::make_shared<Transformer>(config, unused, dtype);
   const SafetensorsFile file = read_safetensors(weights_path.string());
   try {
+    // Check names and shapes against the config before building the model, so a config that
+    // does not describe these weights (say a vocab_size of 10^9) is reported, not allocated.
+    check_state_dict(config.parameter_shapes(), file.tensors, /*strict=*/true);
+    Generator unused(0);  // every weight is overwritten below
+    auto model = std::make_shared<Transformer>(config, unused, dtype);
     model->load_state_dict(file.tensors);
+    return model;
   } catch (const Error& e) {
     throw FileError(fmt::format("{}: {}", weights_path.string(), e.what()));
   }
-  return model;
 }
 
 }  // namespace knob::nn

@@ -115,26 +115,26 @@ void Module::to(DType dtype) {
   }
 }
 
-void Module::load_state_dict(const NamedTensors& state, bool strict) {
-  const NamedTensors own = named_parameters();
-  std::map<std::string, Tensor> given;
-  for (const auto& [name, t] : state) given[name] = t;
+void check_state_dict(const NamedShapes& expected, const NamedTensors& given, bool strict) {
+  std::map<std::string, const Tensor*> by_name;
+  for (const auto& [name, t] : given) by_name[name] = &t;
   std::vector<std::string> missing;
   std::vector<std::string> mismatched;
-  for (const auto& [name, t] : own) {
-    auto it = given.find(name);
-    if (it == given.end()) {
+  for (const auto& [name, shape] : expected) {
+    auto it = by_name.find(name);
+    if (it == by_name.end()) {
       missing.push_back(name);
-    } else if (it->second.shape() != t.shape()) {
-      mismatched.push_back(fmt::format("{} (expected {}, got {})", name, shape_str(t.shape()),
-                                       shape_str(it->second.shape())));
+    } else if (it->second->shape() != shape) {
+      mismatched.push_back(fmt::format("{} (expected {}, got {})", name, shape_str(shape),
+                                       shape_str(it->second->shape())));
     }
   }
   std::vector<std::string> unexpected;
   if (strict) {
-    for (const auto& entry : state) {
+    for (const auto& entry : given) {
       const std::string& name = entry.first;  // (clang < 16 cannot capture a structured binding)
-      if (std::none_of(own.begin(), own.end(), [&](const auto& p) { return p.first == name; })) {
+      if (std::none_of(expected.begin(), expected.end(),
+                       [&](const auto& p) { return p.first == name; })) {
         unexpected.push_back(name);
       }
     }
@@ -150,6 +150,16 @@ void Module::load_state_dict(const NamedTensors& state, bool strict) {
     }
     throw ShapeError(fmt::format("load_state_dict: {}", fmt::join(parts, "; ")));
   }
+}
+
+void Module::load_state_dict(const NamedTensors& state, bool strict) {
+  const NamedTensors own = named_parameters();
+  NamedShapes expected;
+  expected.reserve(own.size());
+  for (const auto& [name, t] : own) expected.emplace_back(name, t.shape());
+  check_state_dict(expected, state, strict);
+  std::map<std::string, Tensor> given;
+  for (const auto& [name, t] : state) given[name] = t;
   for (const auto& [name, t] : own) {
     const Tensor& source = given.at(name);
     Tensor target = t;

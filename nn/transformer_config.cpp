@@ -38,12 +38,56 @@ std::string join_lines(const std::vector<std::string>& lines) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, Shape>> TransformerConfig::parameter_shapes() const {
+  const std::int64_t V = vocab_size, C = d_model, F = d_ff;
+  std::vector<std::pair<std::string, Shape>> out = {{"tok_emb.weight", {V, C}},
+                                                    {"pos_emb.weight", {max_seq_len, C}}};
+  for (std::int64_t i = 0; i < n_layers; ++i) {
+    const std::string block = fmt::format("blocks.{}.", i);
+    out.emplace_back(block + "ln1.weight", Shape{C});
+    out.emplace_back(block + "ln1.bias", Shape{C});
+    for (const char* proj : {"q_proj", "k_proj", "v_proj", "out_proj"}) {
+      out.emplace_back(fmt::format("{}attn.{}.weight", block, proj), Shape{C, C});
+      out.emplace_back(fmt::format("{}attn.{}.bias", block, proj), Shape{C});
+    }
+    out.emplace_back(block + "ln2.weight", Shape{C});
+    out.emplace_back(block + "ln2.bias", Shape{C});
+    out.emplace_back(block + "ffn.up.weight", Shape{F, C});
+    out.emplace_back(block + "ffn.up.bias", Shape{F});
+    out.emplace_back(block + "ffn.down.weight", Shape{C, F});
+    out.emplace_back(block + "ffn.down.bias", Shape{C});
+  }
+  out.emplace_back("ln_f.weight", Shape{C});
+  out.emplace_back("ln_f.bias", Shape{C});
+  out.emplace_back("head.weight", Shape{V, C});
+  out.emplace_back("head.bias", Shape{V});
+  return out;
+}
+
+std::int64_t TransformerConfig::parameter_count() const {
+  const std::int64_t V = vocab_size, C = d_model, F = d_ff;
+  const std::int64_t per_block = 4 * C * C + 2 * C * F + 9 * C + F;
+  return 2 * V * C + max_seq_len * C + 2 * C + V + n_layers * per_block;
+}
+
 std::vector<std::string> TransformerConfig::problems() const {
   std::vector<std::string> out;
+  bool sizes_in_range = true;
   for (const IntegerKey& key : kIntegerKeys) {
-    if (this->*key.field <= 0) {
-      out.push_back(fmt::format("{} must be positive, got {}", key.name, this->*key.field));
+    const std::int64_t value = this->*key.field;
+    const std::int64_t limit = key.field == &TransformerConfig::n_layers ? kMaxLayers : kMaxSize;
+    if (value <= 0) {
+      out.push_back(fmt::format("{} must be positive, got {}", key.name, value));
+      sizes_in_range = false;
+    } else if (value > limit) {
+      out.push_back(fmt::format("{} must be at most {}, got {}", key.name, limit, value));
+      sizes_in_range = false;
     }
+  }
+  // With every size <= 2^24 and n_layers <= 2^12 the count below stays under 2^63.
+  if (sizes_in_range && parameter_count() > kMaxParameters) {
+    out.push_back(fmt::format("the model would have {} parameters, more than knob builds ({})",
+                              parameter_count(), kMaxParameters));
   }
   if (d_model > 0 && n_heads > 0 && d_model % n_heads != 0) {
     out.push_back(fmt::format("d_model ({}) must be divisible by n_heads ({})", d_model, n_heads));

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "autograd/shape.h"
 #include "nn/activation.h"
 
 namespace knob::nn {
@@ -41,12 +42,42 @@ struct TransformerConfig {
   /// @return d_model / n_heads (meaningful only for a valid config).
   std::int64_t head_dim() const { return n_heads > 0 ? d_model / n_heads : 0; }
 
+  /// @brief The largest value knob accepts for vocab_size, d_model, d_ff and max_seq_len
+  /// (2^24). Larger sizes are almost certainly a typo in a config file; the bound also keeps
+  /// every size product below 2^63.
+  static constexpr std::int64_t kMaxSize = std::int64_t{1} << 24;
+  /// @brief The largest n_layers knob accepts.
+  static constexpr std::int64_t kMaxLayers = 4096;
+  /// @brief The largest model knob builds: 2^32 parameters (16 GiB of f32). A config asking
+  /// for more is reported, never allocated.
+  static constexpr std::int64_t kMaxParameters = std::int64_t{1} << 32;
+
+  /// @brief The name and shape of every parameter of the model this config describes, in the
+  /// order and with the names of SPEC.md §2 (without IA³ vectors):
+  /// `tok_emb.weight` [V,C], `pos_emb.weight` [T_max,C], per block i `blocks.i.ln1.{weight,bias}`
+  /// [C], `blocks.i.attn.{q,k,v,out}_proj.weight` [C,C] and `.bias` [C],
+  /// `blocks.i.ln2.{weight,bias}` [C], `blocks.i.ffn.up.weight` [F,C], `.bias` [F],
+  /// `blocks.i.ffn.down.weight` [C,F], `.bias` [C]; then `ln_f.{weight,bias}` [C],
+  /// `head.weight` [V,C], `head.bias` [V].
+  ///
+  /// Computed from the sizes alone, so a loader can check a weight file against a config
+  /// before allocating anything; tests check it against a built nn::Transformer.
+  /// @return (name, shape) pairs.
+  std::vector<std::pair<std::string, Shape>> parameter_shapes() const;
+
+  /// @brief Number of parameters: \f$ 2VC + T_{max}C + 2C + V
+  ///   + L\,(4C^2 + 2CF + 9C + F) \f$ (embeddings, ln_f, head, and per block four C×C
+  /// projections with biases, two LayerNorms and the FFN).
+  /// @return the count (meaningful for a valid config).
+  std::int64_t parameter_count() const;
+
   /// @brief Every problem with the values, one sentence each (empty when valid).
   /// @return e.g. {"d_model (36) must be divisible by n_heads (5)"}.
   std::vector<std::string> problems() const;
 
-  /// @brief Check the values: positive sizes, d_model divisible by n_heads, layer_norm_eps > 0,
-  /// dropout in [0, 1).
+  /// @brief Check the values: positive sizes no larger than kMaxSize (n_layers no larger than
+  /// kMaxLayers), at most kMaxParameters parameters, d_model divisible by n_heads,
+  /// layer_norm_eps > 0, dropout in [0, 1).
   /// @throws ValueError listing every bad value, one per line.
   void validate() const;
 
@@ -69,7 +100,7 @@ struct TransformerConfig {
   /// @throws ValueError naming the file when it cannot be read or is invalid (see from_json()).
   static TransformerConfig load(const std::filesystem::path& path);
 
-  /// @brief Field-by-field equality.
+  /// @brief Field-by-field equality. @return true when every field is equal.
   bool operator==(const TransformerConfig&) const = default;
 };
 

@@ -89,6 +89,26 @@ TEST(Transformer, ParameterCountMatchesTheFormula) {
   EXPECT_EQ(model.num_parameters(), expected + c.n_layers * (2 * C + F));
 }
 
+TEST(TransformerConfig, ParameterShapesAndCountDescribeTheBuiltModel) {
+  // parameter_shapes() and parameter_count() are computed from the sizes alone (the loader
+  // checks weight files with them before building): they must agree with a built model.
+  TransformerConfig odd;
+  odd.vocab_size = 11;
+  odd.d_model = 12;
+  odd.n_heads = 3;
+  odd.n_layers = 3;
+  odd.d_ff = 20;
+  odd.max_seq_len = 9;
+  for (const TransformerConfig& config : {TransformerConfig{}, odd}) {
+    Generator gen(0);
+    Transformer model(config, gen);
+    NamedShapes built;
+    for (const auto& [name, t] : model.named_parameters()) built.emplace_back(name, t.shape());
+    EXPECT_EQ(config.parameter_shapes(), built);
+    EXPECT_EQ(config.parameter_count(), model.num_parameters());
+  }
+}
+
 TEST(Transformer, SameSeedSameModel) {
   Generator a(5);
   Generator b(5);

@@ -181,12 +181,33 @@ TEST_F(ModelDirectory, ATruncatedWeightFileIsAFileError) {
 // Disabled until nn/model_dir.cpp checks the config against the weight file before building
 // the model: today a config.json claiming 10^12 token ids makes load_model_dir allocate for them
 // first (std::bad_alloc, or an abort under AddressSanitizer) instead of reporting the mismatch.
-TEST_F(ModelDirectory, DISABLED_AHugeConfigIsAnErrorNotAnAllocation) {
+TEST_F(ModelDirectory, AHugeConfigIsAnErrorNotAnAllocation) {
   TransformerConfig huge = tiny_config();
-  huge.vocab_size = 1'000'000'000'000;  // a valid value, but not what the weights hold
+  huge.vocab_size = 1'000'000'000'000;  // 10^12 rows of tok_emb: far beyond any bound
   write_text(config(), huge.to_json());
-  const std::string msg = load_error(model_dir_);
-  EXPECT_TRUE(contains(msg, "vocab") || contains(msg, "parameters")) << msg;
+  const std::string msg = load_error(config());
+  EXPECT_TRUE(contains(msg, "vocab_size must be at most 16777216, got 1000000000000")) << msg;
+}
+
+TEST_F(ModelDirectory, AConfigWithinBoundsButNotTheWeightsIsReportedBeforeBuilding) {
+  // 10^7 x 8 floats per embedding would be built (and then rejected) by a loader that
+  // constructs the model first; the weights are checked against the config's shapes instead.
+  TransformerConfig big = tiny_config();
+  big.vocab_size = 10'000'000;
+  write_text(config(), big.to_json());
+  const std::string msg = load_error(weights());
+  EXPECT_TRUE(contains(msg, "tok_emb.weight (expected [10000000,8], got [7,8])")) << msg;
+  EXPECT_TRUE(contains(msg, "head.bias (expected [10000000], got [7])")) << msg;
+}
+
+TEST_F(ModelDirectory, AModelOfMoreThanTwoToThe32ParametersIsRefused) {
+  TransformerConfig wide = tiny_config();
+  wide.d_model = 1 << 20;
+  wide.n_heads = 1;
+  wide.d_ff = 1 << 20;  // 4 C^2 + 2 C F per block: 6 * 2^40 parameters
+  write_text(config(), wide.to_json());
+  const std::string msg = load_error(config());
+  EXPECT_TRUE(contains(msg, "parameters, more than knob builds (4294967296)")) << msg;
 }
 
 // ------------------------------------------------ ids given to Transformer::forward/loss ----
