@@ -35,9 +35,9 @@ class Dropout : public Module {
   /// @throws ValueError when p is outside [0, 1).
   explicit Dropout(double p = 0.0, std::uint64_t seed = 0);
 
-  /// @brief "Dropout".
+  /// @brief The class name. @return "Dropout".
   std::string type_name() const override { return "Dropout"; }
-  /// @brief "p=…".
+  /// @brief The setting, for summaries. @return "p=…".
   std::string extra_repr() const override;
 
   /// @brief x ⊙ mask in training mode (p > 0), otherwise x unchanged.
@@ -45,8 +45,12 @@ class Dropout : public Module {
   /// @return a tensor of x's shape.
   Tensor forward(const Tensor& x) const;
 
-  /// @brief The drop probability p.
+  /// @brief The drop probability p. @return p.
   double p() const { return p_; }
+
+  /// @brief The mask generator (checkpoints save and restore its state).
+  /// @return the module's own generator.
+  Generator& generator() const { return gen_; }
 
  private:
   double p_;
