@@ -1,0 +1,146 @@
+// Autograder of ex10_attention_forward. The reference is knob's nn::MultiHeadAttention with one
+// head and an identity output projection, and, for shapes it cannot make (S != T, E != d_k),
+// the same formula written with knob's ops.
+#include "exercises/common/grader.h"
+
+#include <cmath>
+#include <limits>
+#include <memory>
+
+#include <gtest/gtest.h>
+
+#include "autograd/ops.h"
+#include "autograd/random.h"
+#include "exercises/ex10_attention_forward/attention_forward.h"
+#include "nn/attention.h"
+
+namespace knob::exercises {
+namespace {
+
+constexpr const char* kId = "ex10_attention_forward";
+constexpr const char* kWeightsHint =
+    "weights = softmax(q k^T / sqrt(d_k)) over each row (over the keys); with causal, the "
+    "scores of keys j > query i are set to -inf BEFORE the softmax, so those weights are 0 "
+    "and each row still sums to 1";
+constexpr const char* kOutputHint =
+    "output = weights @ v ([T,S] @ [S,E]); if the weights are right and this is not, check the "
+    "order of the product";
+
+Tensor identity(std::int64_t n, DType dtype) {
+  Tensor eye = zeros({n, n}, dtype);
+  for (std::int64_t i = 0; i < n; ++i) eye.set({i, i}, 1.0);
+  return eye;
+}
+
+// The module's whole state with some entries replaced (load_state_dict needs every name).
+nn::NamedTensors state_with(const nn::Module& module, const nn::NamedTensors& replacements) {
+  nn::NamedTensors state;
+  for (const auto& [name, tensor] : module.named_parameters()) {
+    Tensor value = tensor;
+    for (const auto& [new_name, new_value] : replacements) {
+      if (new_name == name) value = new_value;
+    }
+    state.emplace_back(name, value);
+  }
+  return state;
+}
+
+void compare(const AttentionForward& got, const Tensor& expected_output,
+             const Tensor& expected_weights, const std::string& where, DType dtype) {
+  const Tolerance tolerance = dtype == DType::f64 ? Tolerance{1e-12, 1e-9} : Tolerance{1e-6, 1e-5};
+  EXPECT_TRUE(
+      tensors_match("weights" + where, got.weights, expected_weights, kWeightsHint, tolerance));
+  EXPECT_TRUE(tensors_match("output" + where, got.output, expected_output, kOutputHint, tolerance));
+}
+
+// Self-attention of T positions of width C through nn::MultiHeadAttention (one head, output
+// projection = identity): q, k, v are its projections of one random x.
+void check_against_module(std::int64_t positions, std::int64_t width, bool causal,
+                          std::uint64_t seed, DType dtype = DType::f64) {
+  Generator gen(seed);
+  auto attention = std::make_shared<nn::MultiHeadAttention>(width, /*n_heads=*/1, gen, dtype);
+  attention->load_state_dict(state_with(*attention, {{"out_proj.weight", identity(width, dtype)},
+                                                     {"out_proj.bias", zeros({width}, dtype)}}));
+  const Tensor x = randn({1, positions, width}, gen, dtype);  // [1,T,C]
+  NoGradGuard no_grad;
+  const Tensor q = reshape(attention->q_proj().forward(x), {positions, width});  // [T,C]
+  const Tensor k = reshape(attention->k_proj().forward(x), {positions, width});  // [T,C]
+  const Tensor v = reshape(attention->v_proj().forward(x), {positions, width});  // [T,C]
+  nn::AttentionOptions options;
+  options.causal = causal;
+  options.return_weights = true;
+  const nn::AttentionResult expected = attention->forward(x, options);
+
+  AttentionForward got;
+  ASSERT_TRUE(runs_without_error(kId, [&] { got = attention_forward(q, k, v, causal); }));
+  compare(got, reshape(expected.output, {positions, width}),
+          reshape(expected.weights, {positions, positions}),
+          std::string(causal ? " (causal)" : "") + " for q, k, v [" + std::to_string(positions) +
+              "," + std::to_string(width) + "]",
+          dtype);
+}
+
+// The formula with knob's ops, for T queries over S keys, any widths.
+void check_against_ops(std::int64_t queries, std::int64_t keys, std::int64_t key_width,
+                       std::int64_t value_width, std::uint64_t seed) {
+  Generator gen(seed);
+  const Tensor q = randn({queries, key_width}, gen, DType::f64);
+  const Tensor k = randn({keys, key_width}, gen, DType::f64);
+  const Tensor v = randn({keys, value_width}, gen, DType::f64);
+  const Tensor scores = div(matmul(q, transpose(k, 0, 1)),
+                            scalar(std::sqrt(static_cast<double>(key_width)), DType::f64));
+  const Tensor expected_weights = softmax(scores, -1);
+  const Tensor expected_output = matmul(expected_weights, v);
+
+  AttentionForward got;
+  ASSERT_TRUE(runs_without_error(kId, [&] { got = attention_forward(q, k, v, false); }));
+  compare(got, expected_output, expected_weights,
+          " for q " + shape_str(q.shape()) + ", k " + shape_str(k.shape()) + ", v " +
+              shape_str(v.shape()),
+          DType::f64);
+}
+
+TEST(AttentionForward, MatchesOneHeadOfMultiHeadAttention) { check_against_module(5, 4, false, 1); }
+TEST(AttentionForward, CausalMatchesMultiHeadAttention) { check_against_module(6, 4, true, 2); }
+TEST(AttentionForward, CrossAttentionHasItsOwnShapes) { check_against_ops(3, 6, 4, 2, 3); }
+TEST(AttentionForward, ScoresAreDividedBySqrtOfTheKeyWidth) {
+  // d_k = 16: dividing by 16 instead of 4 (or not at all) gives very different weights.
+  check_against_ops(4, 5, 16, 3, 4);
+}
+TEST(AttentionForward, Float32) { check_against_module(7, 8, true, 5, DType::f32); }
+TEST(AttentionForward, UnderTheCausalMaskTheFirstQuerySeesOnlyTheFirstKey) {
+  Generator gen(6);
+  const Tensor q = randn({4, 3}, gen, DType::f64);
+  const Tensor k = randn({4, 3}, gen, DType::f64);
+  const Tensor v = randn({4, 2}, gen, DType::f64);
+  AttentionForward got;
+  ASSERT_TRUE(runs_without_error(kId, [&] { got = attention_forward(q, k, v, true); }));
+  ASSERT_TRUE(got.output.defined() && got.output.shape() == Shape({4, 2}))
+      << "output must be [4,2], got "
+      << (got.output.defined() ? shape_str(got.output.shape()) : "an undefined Tensor");
+  EXPECT_TRUE(tensors_match("row 0 of the causal output", slice(got.output, 0, 0, 1),
+                            slice(v, 0, 0, 1),
+                            "query 0 may only look at key 0, so its weight there is 1 and its "
+                            "output is exactly v[0]; a different value means the mask lets it "
+                            "see later keys (mask j > i, not j < i)",
+                            {1e-12, 1e-12}));
+}
+TEST(AttentionForward, MismatchedWidthsAreAShapeError) {
+  const Tensor q = zeros({3, 4}, DType::f64);
+  const Tensor k = zeros({3, 5}, DType::f64);
+  const Tensor v = zeros({3, 2}, DType::f64);
+  try {
+    (void)attention_forward(q, k, v, false);
+    ADD_FAILURE() << "attention_forward(q [3,4], k [3,5], v [3,2]) returned; a query of width 4 "
+                     "cannot be dotted with a key of width 5.\n  Hint: check the shapes first "
+                     "and throw knob::ShapeError naming q, k and v.";
+  } catch (const ShapeError& e) {
+    SUCCEED() << e.what();
+  } catch (const Error& e) {
+    ADD_FAILURE() << "attention_forward(q [3,4], k [3,5], v [3,2]) threw \"" << e.what()
+                  << "\", which is not a ShapeError.\n  Hint: throw knob::ShapeError.";
+  }
+}
+
+}  // namespace
+}  // namespace knob::exercises
