@@ -68,13 +68,13 @@ class AnomalyError : public Error {
                DType dtype, std::int64_t first_bad, std::int64_t bad_count, double value,
                const std::string& note);
 
-  /// @brief The op's name.
+  /// @brief The op's name. @return e.g. "log".
   const std::string& op() const { return op_; }
-  /// @brief Forward or backward.
+  /// @brief Forward or backward. @return the phase the value was found in.
   AnomalyPhase phase() const { return phase_; }
-  /// @brief Shape of the tensor that held the bad value.
+  /// @brief Shape of the tensor that held the bad value. @return the shape.
   const Shape& shape() const { return shape_; }
-  /// @brief Flat (row-major) index of the first bad value.
+  /// @brief Flat (row-major) index of the first bad value. @return the index.
   std::int64_t first_bad_index() const { return first_bad_; }
 
  private:
@@ -96,6 +96,7 @@ class AnomalyGuard {
   /// @brief Set anomaly mode for this scope.
   /// @param enabled true (the default) to check, false to stop checking inside the scope.
   explicit AnomalyGuard(bool enabled = true);
+  /// @brief Restore the setting found at construction.
   ~AnomalyGuard();
   AnomalyGuard(const AnomalyGuard&) = delete;
   AnomalyGuard& operator=(const AnomalyGuard&) = delete;

@@ -21,14 +21,21 @@ struct BufferPoolStats {
 };
 
 /// @brief A 64-byte aligned block of at least `bytes` bytes (from the cache if possible).
+/// @param bytes the block size; the cache only hands back a block of exactly this size.
+/// @return the block; give it back with pool_release() and the same `bytes`.
 void* pool_allocate(std::size_t bytes);
 /// @brief Give back a block from pool_allocate with the same `bytes`.
+/// @param block a block from pool_allocate() (any thread's); it goes into the calling thread's
+///        cache, or back to the system when caching is off or the cache is full.
+/// @param bytes the size it was allocated with.
 void pool_release(void* block, std::size_t bytes);
 /// @brief This thread's counters.
+/// @return a copy of the calling thread's BufferPoolStats.
 BufferPoolStats buffer_pool_stats();
 /// @brief Return every cached block of this thread to the system.
 void buffer_pool_clear();
 /// @brief Turn caching on or off for this thread (on by default); off frees the cache.
+/// @param enabled true to cache released blocks, false to free every block at once.
 void set_buffer_pool_enabled(bool enabled);
 
 }  // namespace knob

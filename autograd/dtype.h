@@ -17,16 +17,24 @@ namespace knob {
 /// token ids and targets, which ops read but never differentiate.
 enum class DType { f32, f64, i64 };
 
-/// @brief "f32", "f64" or "i64".
+/// @brief The short name of a dtype, as printed and as written in files.
+/// @param dtype the element type.
+/// @return "f32", "f64" or "i64".
 std::string_view dtype_name(DType dtype);
 
-/// @brief Bytes per element: 4 for f32, 8 for f64 and i64.
+/// @brief Bytes per element.
+/// @param dtype the element type.
+/// @return 4 for f32, 8 for f64 and i64.
 std::size_t dtype_size(DType dtype);
 
-/// @brief True for f32 and f64.
+/// @brief Whether a dtype is a floating type (one that arithmetic and autograd work on).
+/// @param dtype the element type.
+/// @return true for f32 and f64, false for i64.
 inline bool is_floating(DType dtype) { return dtype != DType::i64; }
 
 /// @brief The DType of a C++ element type: float → f32, double → f64, int64_t → i64.
+/// @tparam T float, double or std::int64_t (anything else does not compile).
+/// @return the matching DType.
 template <class T>
 constexpr DType dtype_of() {
   if constexpr (std::is_same_v<T, float>) {
@@ -45,6 +53,11 @@ constexpr DType dtype_of() {
 /// \code
 /// dispatch_floating(x.dtype(), "exp", [&]<class T>() { kernels::active<T>().exp(...); });
 /// \endcode
+/// @tparam Fn a callable with a template call operator over the element type T.
+/// @param dtype the run-time element type that picks T.
+/// @param op the op's name, for the error message.
+/// @param fn the callable, invoked once.
+/// @return whatever `fn` returns.
 /// @throws DTypeError naming `op` when dtype is not floating.
 template <class Fn>
 decltype(auto) dispatch_floating(DType dtype, std::string_view op, Fn&& fn) {

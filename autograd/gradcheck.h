@@ -46,12 +46,21 @@ using GradcheckFn = std::function<Tensor(const TensorList&)>;
 ///
 /// All inputs must be f64 (other inputs such as i64 ids are passed through untouched). Inputs
 /// are perturbed in place during the check and restored afterwards.
-/// @throws DTypeError if a floating input is not f64.
+/// @param fn the function; it must return an f64 tensor.
+/// @param inputs its arguments; the ones with requires_grad() set are checked.
+/// @param options step, tolerances, and whether to compare random projections (fast mode).
+/// @return whether every compared entry passed, the worst errors, and a message on failure.
+/// @throws DTypeError if a floating input, or the output, is not f64.
 GradcheckResult gradcheck(const GradcheckFn& fn, const TensorList& inputs,
                           const GradcheckOptions& options = {});
 
 /// @brief Check second derivatives: gradcheck of \f$ x \mapsto \nabla_x (v \cdot f(x)) \f$
 /// for a fixed random v, computed with create_graph.
+/// @param fn the function; it must return an f64 tensor.
+/// @param inputs its arguments; second derivatives are checked for those that require grad.
+/// @param options as for gradcheck(); `seed` also seeds v.
+/// @return the gradcheck() result of the first-derivative function.
+/// @throws DTypeError if a floating input, or the output, is not f64.
 GradcheckResult gradgradcheck(const GradcheckFn& fn, const TensorList& inputs,
                               const GradcheckOptions& options = {});
 

@@ -149,6 +149,49 @@ std::vector<OpCase> build_cases() {
                [](const TensorList& in) { return cross_entropy(in[0], in[1]); }});
   c.push_back(binary("mse", "[3,4] vs [3,4]", {3, 4}, {3, 4},
                      [](const Tensor& a, const Tensor& b) { return mse(a, b); }));
+
+  // T-Few losses. Answer targets [C=3, T=3] over V=5 tokens, shorter answers padded with -100.
+  const std::vector<std::int64_t> answers = {1, 4, -100, 0, 2, 3, 2, -100, -100};
+  c.push_back({"unlikelihood_loss", "logits [2,3,5], one ignored target",
+               [](Generator& g) {
+                 return TensorList{normal({2, 3, 5}, g), int_tensor({1, -100, 4, 0, 2, 2}, {2, 3})};
+               },
+               [](const TensorList& in) { return unlikelihood_loss(in[0], in[1]); }});
+  c.push_back({"unlikelihood_loss", "target logits raised by 6 (p_y near 1)",
+               [](Generator& g) {
+                 Tensor z = randn({3, 4}, g, f64);  // [N=3, V=4]
+                 const std::vector<std::int64_t> wrong = {2, 0, 3};
+                 for (std::int64_t i = 0; i < 3; ++i) {
+                   z.set({i, wrong[i]}, z.at({i, wrong[i]}) + 6.0);
+                 }
+                 return TensorList{param(z), int_tensor(wrong, {3})};
+               },
+               [](const TensorList& in) { return unlikelihood_loss(in[0], in[1]); }});
+  c.push_back({"choice_scores", "logits [3,3,5], padded answers",
+               [answers](Generator& g) {
+                 return TensorList{normal({3, 3, 5}, g), int_tensor(answers, {3, 3})};
+               },
+               [](const TensorList& in) { return choice_scores(in[0], in[1]); }});
+  c.push_back({"length_normalized_loss", "one example, 3 choices [3,3,5]",
+               [answers](Generator& g) {
+                 return TensorList{normal({3, 3, 5}, g), int_tensor(answers, {3, 3}),
+                                   int_tensor({2}, {})};
+               },
+               [](const TensorList& in) { return length_normalized_loss(in[0], in[1], in[2]); }});
+  c.push_back({"length_normalized_loss", "batch of 2, 2 choices [2,2,3,4]",
+               [](Generator& g) {
+                 return TensorList{normal({2, 2, 3, 4}, g),
+                                   int_tensor({3, -100, -100, 0, 1, 2, 2, 2, -100, 1, -100, 0},
+                                              {2, 2, 3}),
+                                   int_tensor({1, 0}, {2})};
+               },
+               [](const TensorList& in) { return length_normalized_loss(in[0], in[1], in[2]); }});
+  c.push_back({"tfew_loss", "L_LM + L_UL + L_LN, logits [3,3,5]",
+               [answers](Generator& g) {
+                 return TensorList{normal({3, 3, 5}, g), int_tensor(answers, {3, 3}),
+                                   int_tensor({0}, {})};
+               },
+               [](const TensorList& in) { return tfew_loss(in[0], in[1], in[2]); }});
   return c;
 }
 

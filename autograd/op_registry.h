@@ -22,6 +22,7 @@ struct OpCase {
 };
 
 /// @brief Every case, grouped by op in the order of ops.h.
+/// @return the list, built once on first use.
 const std::vector<OpCase>& op_cases();
 
 /// @brief The result of checking one op over all of its cases.
@@ -31,11 +32,15 @@ struct OpCheckReport {
   GradcheckResult first;             ///< worst first-order result (max errors, all passed?)
   bool second_checked = false;       ///< whether any case ran gradgradcheck
   GradcheckResult second;            ///< worst second-order result
+  /// @brief Whether the op passed. @return first-order passed, and second-order where checked.
   bool passed() const { return first.passed && (!second_checked || second.passed); }
 };
 
 /// @brief Run gradcheck (and gradgradcheck where the case asks) for every case of the given
 /// ops (all ops when `ops` is empty), one report per op.
+/// @param ops op names to check, e.g. {"matmul"}; empty for every op.
+/// @param options tolerances and step for every check.
+/// @return one report per op, in the order of op_cases().
 /// @throws ValueError for an op name with no cases.
 std::vector<OpCheckReport> check_ops(const std::vector<std::string>& ops = {},
                                      const GradcheckOptions& options = {});

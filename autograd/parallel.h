@@ -11,10 +11,14 @@
 
 namespace knob {
 
-/// @brief Threads that parallel_for uses (at least 1).
+/// @brief Threads that parallel_for uses.
+/// @return the count set by set_num_threads(), else `KNOB_THREADS`, else the number of cores
+///         (at least 1).
 int num_threads();
 
 /// @brief Set the thread count for later calls (1 disables parallelism).
+/// @param threads the new count.
+/// @throws ValueError when `threads` < 1.
 void set_num_threads(int threads);
 
 /// @brief Run fn(begin, end) over a split of [0, n) on up to num_threads() threads and wait.
@@ -22,6 +26,10 @@ void set_num_threads(int threads);
 /// Splits only when `n >= 2` and `work` (an estimate of the total cost, e.g. FLOPs) is at least
 /// `min_work`; small jobs run inline, so threading never makes a small op slower. Nested calls
 /// run inline. Exceptions from fn are rethrown on the calling thread.
+/// @param n the number of items, indexed 0..n-1.
+/// @param work the estimated total cost of all n items.
+/// @param fn called as fn(begin, end) for disjoint ranges covering [0, n).
+/// @param min_work the least `work` worth splitting.
 void parallel_for(std::int64_t n, double work, const std::function<void(std::int64_t, std::int64_t)>& fn,
                   double min_work = 2e6);
 

@@ -47,6 +47,7 @@ class Node {
 };
 
 /// @brief Is recording enabled on this thread? (true unless a NoGradGuard is active)
+/// @return the calling thread's recording flag.
 bool grad_enabled();
 
 /// @brief Switch recording off for this thread while the guard lives (restores on destruction).
@@ -57,7 +58,9 @@ bool grad_enabled();
 /// \endcode
 class NoGradGuard {
  public:
+  /// @brief Remember the current state and switch recording off.
   NoGradGuard();
+  /// @brief Restore the state found at construction.
   ~NoGradGuard();
   NoGradGuard(const NoGradGuard&) = delete;
   NoGradGuard& operator=(const NoGradGuard&) = delete;
@@ -69,7 +72,10 @@ class NoGradGuard {
 /// @brief Set recording to a given state while the guard lives.
 class GradModeGuard {
  public:
+  /// @brief Remember the current state and set recording to `enabled`.
+  /// @param enabled true to record, false not to.
   explicit GradModeGuard(bool enabled);
+  /// @brief Restore the state found at construction.
   ~GradModeGuard();
   GradModeGuard(const GradModeGuard&) = delete;
   GradModeGuard& operator=(const GradModeGuard&) = delete;
@@ -88,6 +94,10 @@ class GradModeGuard {
 ///   return TensorList{mul(gy, y_saved.get())};   // d e^x / dx = e^x
 /// });
 /// \endcode
+/// @param op the op's name (shown by tape_listing(), graph pictures and error messages).
+/// @param output the result of the forward computation.
+/// @param inputs the op's inputs, in the order the backward function returns their gradients.
+/// @param backward the rule: dL/d(output) → one dL/d(input) per input.
 /// @return `output` (now carrying its grad_fn when recorded).
 Tensor record(const std::string& op, Tensor output, TensorList inputs, BackwardFn backward);
 
@@ -100,8 +110,10 @@ Tensor record(const std::string& op, Tensor output, TensorList inputs, BackwardF
 class SavedTensor {
  public:
   /// @brief Keep a weak reference to an op's output.
+  /// @param t the output. @return the weak handle.
   static SavedTensor output(const Tensor& t);
-  /// @brief The saved tensor. @throws AutogradError if it was freed.
+  /// @brief The saved tensor. @return a strong handle to it.
+  /// @throws AutogradError if it was freed.
   Tensor get() const;
 
  private:
@@ -120,6 +132,7 @@ struct BackwardOptions {
 /// @brief Accumulate d root / d leaf into `leaf.grad()` for every leaf that requires grad.
 /// @param root the value to differentiate; a scalar unless `grad_output` is given.
 /// @param grad_output dL/d root, same shape as root (default: 1 for a scalar root).
+/// @param options retain_graph to walk the graph again later, create_graph to record this pass.
 /// @throws AutogradError for a non-scalar root without grad_output, a root that does not require
 ///         grad, or a graph already freed by an earlier backward.
 void backward(const Tensor& root, const Tensor& grad_output = Tensor(),
@@ -129,15 +142,22 @@ void backward(const Tensor& root, const Tensor& grad_output = Tensor(),
 ///
 /// Like `torch.autograd.grad`: nothing is written to any `.grad()`. With
 /// `options.create_graph` the returned gradients are themselves on the tape.
+/// @param outputs the values to differentiate.
+/// @param inputs the tensors to differentiate with respect to (leaves or intermediate values;
+///        each must require grad).
 /// @param grad_outputs one per output (default: ones for scalar outputs).
+/// @param options retain_graph / create_graph, as for backward().
 /// @return one gradient per input; an input the outputs do not depend on gets zeros.
 TensorList grad(const TensorList& outputs, const TensorList& inputs,
                 const TensorList& grad_outputs = {}, BackwardOptions options = {});
 
 /// @brief Number of live nodes on this thread's tape (for tests and teaching).
+/// @return the count of nodes still owned by some tensor.
 std::size_t tape_size();
 
 /// @brief A printable listing of this thread's live tape, oldest first: "#seq op shape <- inputs".
+/// @return one line per live node; inputs are `#seq` of their producer, or `param`/`const`
+///         with name and shape for leaves; freed nodes are marked "(freed)".
 std::string tape_listing();
 
 }  // namespace knob

@@ -64,8 +64,10 @@ struct AdapterReport {
   std::int64_t frozen = 0;                    ///< all frozen elements
   std::int64_t adapter_bytes = 0;  ///< bytes of the vectors' data (as saved, in their dtype)
   /// @brief trainable / (trainable + frozen).
+  /// @return the fraction in [0, 1] (0 for a model without parameters).
   double share() const;
   /// @brief A table: module, trainable, frozen; then totals, bytes and share.
+  /// @return the table as multi-line text.
   std::string to_string() const;
 };
 
@@ -97,12 +99,13 @@ class Adapter {
   ///         not divisible by 3, or init_ones is false without a generator.
   Adapter(std::shared_ptr<nn::Module> model, AdapterConfig config, Generator* gen = nullptr);
 
-  /// @brief The scaled layers, in module order.
+  /// @brief The scaled layers, in module order. @return one AdaptedLayer per scaled layer.
   const std::vector<AdaptedLayer>& layers() const { return layers_; }
-  /// @brief The config it was built with.
+  /// @brief The config it was built with. @return the config.
   const AdapterConfig& config() const { return config_; }
   /// @brief The vectors by name (handles sharing the trainable tensors): what an optimizer
   /// trains and what an adapter file holds.
+  /// @return (vector name, tensor) pairs, in the order of layers().
   nn::NamedTensors vectors() const;
   /// @brief Copy values into the vectors by name (all must be given, with their sizes), then
   /// refresh(). @param values (name, tensor) pairs; converted to each vector's dtype.
@@ -129,7 +132,7 @@ class Adapter {
   /// @brief Undo merge() exactly: the saved original weights and vectors are put back (no
   /// division by l, which PEFT does and which is inexact, or impossible where l = 0).
   void unmerge();
-  /// @brief Is the adapter merged?
+  /// @brief Is the adapter merged? @return true between merge() and unmerge().
   bool merged() const { return merged_; }
 
   /// @brief Make the model the base model again, bit for bit (built-in vectors at ones, folded
@@ -138,6 +141,7 @@ class Adapter {
   /// @brief Undo deactivate().
   void activate();
   /// @brief Is the adapter active (its effect visible in the model's outputs)?
+  /// @return false between deactivate() and activate().
   bool active() const { return active_; }
 
   /// @brief Is every base parameter (all but the vectors) equal, bit for bit, to its value
@@ -147,6 +151,7 @@ class Adapter {
   bool base_unchanged() const;
 
   /// @brief Trainable vs frozen parameters per module and in total, adapter bytes and share.
+  /// @return the report, counted from the model's parameters now.
   AdapterReport report() const;
 
  private:

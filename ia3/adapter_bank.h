@@ -48,12 +48,12 @@ class AdapterBank {
   /// @brief Is there an adapter of that name?
   /// @param name the adapter. @return true when added.
   bool contains(const std::string& name) const { return adapters_.count(name) > 0; }
-  /// @brief The adapters' names, sorted.
+  /// @brief The adapters' names, sorted. @return the names.
   std::vector<std::string> names() const;
   /// @brief Copy an adapter's vectors into the model ("" selects none: the base model).
   /// @param name the adapter or "". @throws ValueError for an unknown name.
   void select(const std::string& name);
-  /// @brief The selected adapter ("" for none).
+  /// @brief The selected adapter ("" for none). @return its name.
   const std::string& selected() const { return selected_; }
 
   /// @brief Logits of a batch in which row b uses adapter `per_row[b]` ("" = none), in one

@@ -24,7 +24,7 @@ struct ModuleSelector {
   /// @return true when one of the names or the regex matches.
   /// @throws ValueError when the regex does not compile (naming it).
   bool matches(const std::string& path) const;
-  /// @brief True when neither names nor a regex are given.
+  /// @brief Whether the selector is empty. @return true when neither names nor a regex are given.
   bool empty() const { return names.empty() && regex.empty(); }
 };
 

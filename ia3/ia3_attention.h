@@ -52,9 +52,9 @@ class IA3Attention : public nn::Module {
   /// @return the new layer (projections frozen, vectors trainable).
   static std::shared_ptr<IA3Attention> from_attention(const nn::MultiHeadAttention& base);
 
-  /// @brief "IA3Attention".
+  /// @brief The class name. @return "IA3Attention".
   std::string type_name() const override { return "IA3Attention"; }
-  /// @brief "d_model=…, n_heads=…".
+  /// @brief The sizes, for summaries. @return "d_model=…, n_heads=…".
   std::string extra_repr() const override;
 
   /// @brief Causal self-attention with the layer's own l_k and l_v.
@@ -73,17 +73,17 @@ class IA3Attention : public nn::Module {
   /// @throws ShapeError when x or a vector has the wrong shape; DTypeError on a dtype mismatch.
   Tensor forward_with(const Tensor& x, const Tensor& l_k, const Tensor& l_v) const;
 
-  /// @brief The key scale \f$ l_k \f$ [C].
+  /// @brief The key scale \f$ l_k \f$ [C]. @return the `l_k` parameter.
   const Tensor& l_k() const { return l_k_; }
-  /// @brief The value scale \f$ l_v \f$ [C].
+  /// @brief The value scale \f$ l_v \f$ [C]. @return the `l_v` parameter.
   const Tensor& l_v() const { return l_v_; }
-  /// @brief The frozen query projection.
+  /// @brief The frozen query projection. @return the `q_proj` submodule.
   const nn::Linear& q_proj() const { return *q_proj_; }
-  /// @brief The frozen key projection.
+  /// @brief The frozen key projection. @return the `k_proj` submodule.
   const nn::Linear& k_proj() const { return *k_proj_; }
-  /// @brief The frozen value projection.
+  /// @brief The frozen value projection. @return the `v_proj` submodule.
   const nn::Linear& v_proj() const { return *v_proj_; }
-  /// @brief The frozen output projection.
+  /// @brief The frozen output projection. @return the `out_proj` submodule.
   const nn::Linear& out_proj() const { return *out_proj_; }
 
  private:

@@ -47,9 +47,9 @@ class IA3FeedForward : public nn::Module {
   /// @return the new layer (up, down frozen; l_ff trainable).
   static std::shared_ptr<IA3FeedForward> from_feed_forward(const nn::FeedForward& base);
 
-  /// @brief "IA3FeedForward".
+  /// @brief The class name. @return "IA3FeedForward".
   std::string type_name() const override { return "IA3FeedForward"; }
-  /// @brief "d_model=…, d_ff=…".
+  /// @brief The settings, for summaries. @return "d_model=…, d_ff=…, activation=…".
   std::string extra_repr() const override;
 
   /// @brief The MLP with the layer's own l_ff.
@@ -65,11 +65,11 @@ class IA3FeedForward : public nn::Module {
   /// @throws ShapeError when x or l_ff has the wrong shape; DTypeError on a dtype mismatch.
   Tensor forward_with(const Tensor& x, const Tensor& l_ff) const;
 
-  /// @brief The hidden scale \f$ l_{ff} \f$ [F].
+  /// @brief The hidden scale \f$ l_{ff} \f$ [F]. @return the `l_ff` parameter.
   const Tensor& l_ff() const { return l_ff_; }
-  /// @brief The frozen layer C → F.
+  /// @brief The frozen layer C → F. @return the `up` submodule.
   const nn::Linear& up() const { return *up_; }
-  /// @brief The frozen layer F → C.
+  /// @brief The frozen layer F → C. @return the `down` submodule.
   const nn::Linear& down() const { return *down_; }
 
  private:

@@ -66,9 +66,9 @@ class MultiHeadAttention : public Module {
   MultiHeadAttention(std::int64_t d_model, std::int64_t n_heads, Generator& gen,
                      DType dtype = DType::f32);
 
-  /// @brief "MultiHeadAttention".
+  /// @brief The class name. @return "MultiHeadAttention".
   std::string type_name() const override { return "MultiHeadAttention"; }
-  /// @brief "d_model=…, n_heads=…" (and ", ia3" when enabled).
+  /// @brief The sizes, for summaries. @return "d_model=…, n_heads=…" (and ", ia3" when enabled).
   std::string extra_repr() const override;
 
   /// @brief Self-attention over x.
@@ -82,26 +82,28 @@ class MultiHeadAttention : public Module {
   /// @brief Add the IA³ vectors `l_k` and `l_v` [C], initialised to ones, as parameters.
   /// Does nothing when they already exist. They take the dtype of the projection weights.
   void enable_ia3();
-  /// @brief Have the IA³ vectors been added?
+  /// @brief Have the IA³ vectors been added? @return true after enable_ia3().
   bool ia3_enabled() const { return l_k_.defined(); }
 
-  /// @brief The query projection.
+  /// @brief The query projection. @return the `q_proj` submodule.
   const Linear& q_proj() const { return *q_proj_; }
-  /// @brief The key projection.
+  /// @brief The key projection. @return the `k_proj` submodule.
   const Linear& k_proj() const { return *k_proj_; }
-  /// @brief The value projection.
+  /// @brief The value projection. @return the `v_proj` submodule.
   const Linear& v_proj() const { return *v_proj_; }
-  /// @brief The output projection.
+  /// @brief The output projection. @return the `out_proj` submodule.
   const Linear& out_proj() const { return *out_proj_; }
   /// @brief The IA³ key scale [C] (undefined unless enable_ia3() was called).
+  /// @return the `l_k` parameter, or an undefined tensor.
   const Tensor& l_k() const { return l_k_; }
   /// @brief The IA³ value scale [C] (undefined unless enable_ia3() was called).
+  /// @return the `l_v` parameter, or an undefined tensor.
   const Tensor& l_v() const { return l_v_; }
-  /// @brief The model width C.
+  /// @brief The model width C. @return C.
   std::int64_t d_model() const { return d_model_; }
-  /// @brief The number of heads H.
+  /// @brief The number of heads H. @return H.
   std::int64_t n_heads() const { return n_heads_; }
-  /// @brief The head size D = C / H.
+  /// @brief The head size D = C / H. @return D.
   std::int64_t head_dim() const { return d_model_ / n_heads_; }
 
  private:

@@ -31,9 +31,9 @@ class Embedding : public Module {
   Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Generator& gen,
             DType dtype = DType::f32);
 
-  /// @brief "Embedding".
+  /// @brief The class name. @return "Embedding".
   std::string type_name() const override { return "Embedding"; }
-  /// @brief "num=…, dim=…".
+  /// @brief The sizes, for summaries. @return "num=…, dim=…".
   std::string extra_repr() const override;
 
   /// @brief \f$ y_s = W_{ids_s} \f$ for every position s.
@@ -43,11 +43,11 @@ class Embedding : public Module {
   /// @throws DTypeError when ids are not i64; ValueError naming the first id out of range.
   Tensor forward(const Tensor& ids) const;
 
-  /// @brief The table [num_embeddings, embedding_dim].
+  /// @brief The table [num_embeddings, embedding_dim]. @return the `weight` parameter.
   const Tensor& weight() const { return weight_; }
-  /// @brief Number of rows.
+  /// @brief Number of rows. @return num_embeddings.
   std::int64_t num_embeddings() const { return num_embeddings_; }
-  /// @brief Size of each vector.
+  /// @brief Size of each vector. @return embedding_dim.
   std::int64_t embedding_dim() const { return embedding_dim_; }
 
  private:

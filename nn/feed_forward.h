@@ -36,9 +36,10 @@ class FeedForward : public Module {
   FeedForward(std::int64_t d_model, std::int64_t d_ff, Activation activation, Generator& gen,
               DType dtype = DType::f32);
 
-  /// @brief "FeedForward".
+  /// @brief The class name. @return "FeedForward".
   std::string type_name() const override { return "FeedForward"; }
-  /// @brief "d_model=…, d_ff=…, activation=…" (and ", ia3" when enabled).
+  /// @brief The settings, for summaries.
+  /// @return "d_model=…, d_ff=…, activation=…" (and ", ia3" when enabled).
   std::string extra_repr() const override;
 
   /// @brief up → activation → (⊙ l_ff) → down.
@@ -50,16 +51,17 @@ class FeedForward : public Module {
   /// @brief Add the IA³ vector `l_ff` [F], initialised to ones, as a parameter.
   /// Does nothing when it already exists. It takes the dtype of the layer weights.
   void enable_ia3();
-  /// @brief Has the IA³ vector been added?
+  /// @brief Has the IA³ vector been added? @return true after enable_ia3().
   bool ia3_enabled() const { return l_ff_.defined(); }
 
-  /// @brief The layer C → F.
+  /// @brief The layer C → F. @return the `up` submodule.
   const Linear& up() const { return *up_; }
-  /// @brief The layer F → C.
+  /// @brief The layer F → C. @return the `down` submodule.
   const Linear& down() const { return *down_; }
   /// @brief The IA³ hidden scale [F] (undefined unless enable_ia3() was called).
+  /// @return the `l_ff` parameter, or an undefined tensor.
   const Tensor& l_ff() const { return l_ff_; }
-  /// @brief The non-linearity.
+  /// @brief The non-linearity. @return the activation given at construction.
   Activation activation() const { return activation_; }
 
  private:

@@ -15,21 +15,29 @@ enum class Trainable {
 };
 
 /// @brief Parse "full" or "ia3". @throws ValueError otherwise.
+/// @param text the option's value. @return the mode.
 Trainable parse_trainable(const std::string& text);
 
 /// @brief Copy IA³ vectors into the model by name (`blocks.{i}.attn.l_k`, ...), enabling IA³
 /// first if needed. Every vector of the model must be given, with its shape.
+/// @param model the model (IA³ is enabled on it when needed).
+/// @param vectors (name, tensor) pairs, converted to the model's dtype.
 /// @throws ShapeError listing every missing, unexpected or mis-shaped name.
 void apply_ia3_vectors(Transformer& model, const NamedTensors& vectors);
 
 /// @brief Read an adapter file (safetensors with the IA³ vectors) and apply it with
 /// apply_ia3_vectors. @throws FileError naming the file and every problem.
+/// @param model the model. @param path the safetensors file.
 void load_ia3_vectors_file(Transformer& model, const std::string& path);
 
 /// @brief Run the model on (ids, targets) and return SPEC.md §4's tensors: `loss` (scalar),
 /// `logits` [B,T,V] and `grad.<name>` for each trainable parameter, in the model's dtype.
 /// With Trainable::ia3 the model gets IA³ vectors (ones) if it has none yet.
 /// Leaves the model's requires_grad flags as `mode` sets them and its .grad() cleared.
+/// @param model the model. @param ids token ids [B,T] (i64).
+/// @param targets next-token ids [B,T] (i64), -100 where no loss is taken.
+/// @param mode which parameters train.
+/// @return the tensors, `loss` first, then `logits`, then the `grad.` entries.
 NamedTensors gradient_reference(Transformer& model, const Tensor& ids, const Tensor& targets,
                                 Trainable mode);
 

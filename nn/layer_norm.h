@@ -32,9 +32,9 @@ class LayerNorm : public Module {
   /// @throws ValueError when features <= 0 or eps <= 0.
   explicit LayerNorm(std::int64_t features, double eps = 1e-5, DType dtype = DType::f32);
 
-  /// @brief "LayerNorm".
+  /// @brief The class name. @return "LayerNorm".
   std::string type_name() const override { return "LayerNorm"; }
-  /// @brief "features=…, eps=…".
+  /// @brief The settings, for summaries. @return "features=…, eps=…".
   std::string extra_repr() const override;
 
   /// @brief Normalise over the last axis, then scale by weight and shift by bias.
@@ -43,13 +43,13 @@ class LayerNorm : public Module {
   /// @throws ShapeError when x's last axis is not C; DTypeError on a dtype mismatch.
   Tensor forward(const Tensor& x) const;
 
-  /// @brief The gain w [C].
+  /// @brief The gain w [C]. @return the `weight` parameter.
   const Tensor& weight() const { return weight_; }
-  /// @brief The shift b [C].
+  /// @brief The shift b [C]. @return the `bias` parameter.
   const Tensor& bias() const { return bias_; }
-  /// @brief The normalised size C.
+  /// @brief The normalised size C. @return C.
   std::int64_t features() const { return features_; }
-  /// @brief \f$ \epsilon \f$.
+  /// @brief \f$ \epsilon \f$. @return the value added to the variance.
   double eps() const { return eps_; }
 
  private:

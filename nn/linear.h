@@ -32,9 +32,9 @@ class Linear : public Module {
   Linear(std::int64_t in_features, std::int64_t out_features, Generator& gen,
          DType dtype = DType::f32);
 
-  /// @brief "Linear".
+  /// @brief The class name. @return "Linear".
   std::string type_name() const override { return "Linear"; }
-  /// @brief "in=…, out=…".
+  /// @brief The sizes, for summaries. @return "in=…, out=…".
   std::string extra_repr() const override;
 
   /// @brief \f$ y = x W^\top + b \f$.
@@ -46,12 +46,13 @@ class Linear : public Module {
   Tensor forward(const Tensor& x) const;
 
   /// @brief The weight [out_features, in_features] (a handle sharing the parameter).
+  /// @return the `weight` parameter.
   const Tensor& weight() const { return weight_; }
-  /// @brief The bias [out_features].
+  /// @brief The bias [out_features]. @return the `bias` parameter.
   const Tensor& bias() const { return bias_; }
-  /// @brief Size of the input's last axis.
+  /// @brief Size of the input's last axis. @return in_features.
   std::int64_t in_features() const { return in_features_; }
-  /// @brief Size of the output's last axis.
+  /// @brief Size of the output's last axis. @return out_features.
   std::int64_t out_features() const { return out_features_; }
 
  private:

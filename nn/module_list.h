@@ -20,9 +20,9 @@ namespace knob::nn {
 /// \endcode
 class ModuleList : public Module {
  public:
-  /// @brief "ModuleList".
+  /// @brief The class name. @return "ModuleList".
   std::string type_name() const override { return "ModuleList"; }
-  /// @brief "size=…".
+  /// @brief The length, for summaries. @return "size=…".
   std::string extra_repr() const override { return "size=" + std::to_string(size()); }
 
   /// @brief Append a module, registered under its index ("0" for the first).
@@ -30,7 +30,7 @@ class ModuleList : public Module {
   /// @throws ValueError when module is null.
   void push_back(std::shared_ptr<Module> module);
 
-  /// @brief Number of modules held.
+  /// @brief Number of modules held. @return the count.
   std::size_t size() const { return named_children().size(); }
   /// @brief The i-th module. @throws ValueError when i >= size().
   /// @param i the index.

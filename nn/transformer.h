@@ -50,9 +50,10 @@ class Transformer : public Module {
   /// @throws ValueError listing every invalid config value.
   Transformer(const TransformerConfig& config, Generator& gen, DType dtype = DType::f32);
 
-  /// @brief "Transformer".
+  /// @brief The class name. @return "Transformer".
   std::string type_name() const override { return "Transformer"; }
-  /// @brief "V=…, C=…, H=…, L=…, F=…, T_max=…, activation=…".
+  /// @brief The configuration, for summaries.
+  /// @return "V=…, C=…, H=…, L=…, F=…, T_max=…, activation=…".
   std::string extra_repr() const override;
 
   /// @brief Logits for every position.
@@ -74,30 +75,30 @@ class Transformer : public Module {
   /// [C] and `blocks.i.ffn.l_ff` [F]. Idempotent. At ones the model computes exactly the same
   /// logits as before.
   void enable_ia3();
-  /// @brief Have the IA³ vectors been added?
+  /// @brief Have the IA³ vectors been added? @return true after enable_ia3().
   bool ia3_enabled() const;
   /// @brief Freeze every parameter except the IA³ vectors (which are made trainable).
   /// @throws ValueError when enable_ia3() has not been called.
   void freeze_all_but_ia3();
 
-  /// @brief The configuration the model was built with.
+  /// @brief The configuration the model was built with. @return the config.
   const TransformerConfig& config() const { return config_; }
-  /// @brief The dtype of the parameters (f32 or f64).
+  /// @brief The dtype of the parameters (f32 or f64). @return the token embedding's dtype.
   DType dtype() const { return tok_emb_->weight().dtype(); }
 
-  /// @brief Token embedding [V, C].
+  /// @brief Token embedding [V, C]. @return the `tok_emb` submodule.
   const Embedding& tok_emb() const { return *tok_emb_; }
-  /// @brief Position embedding [max_seq_len, C].
+  /// @brief Position embedding [max_seq_len, C]. @return the `pos_emb` submodule.
   const Embedding& pos_emb() const { return *pos_emb_; }
-  /// @brief Number of blocks (config().n_layers).
+  /// @brief Number of blocks (config().n_layers). @return L.
   std::size_t num_blocks() const { return blocks_.size(); }
   /// @brief The i-th block. @throws ValueError when i >= num_blocks().
   /// @param i block index.
   /// @return the block.
   TransformerBlock& block(std::size_t i) const;
-  /// @brief The final LayerNorm.
+  /// @brief The final LayerNorm. @return the `ln_f` submodule.
   const LayerNorm& ln_f() const { return *ln_f_; }
-  /// @brief The output projection C → V.
+  /// @brief The output projection C → V. @return the `head` submodule.
   const Linear& head() const { return *head_; }
 
  private:

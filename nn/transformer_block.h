@@ -37,7 +37,7 @@ class TransformerBlock : public Module {
   /// @throws ValueError for an invalid config.
   TransformerBlock(const TransformerConfig& config, Generator& gen, DType dtype = DType::f32);
 
-  /// @brief "TransformerBlock".
+  /// @brief The class name. @return "TransformerBlock".
   std::string type_name() const override { return "TransformerBlock"; }
 
   /// @brief The block applied to x.
@@ -51,13 +51,13 @@ class TransformerBlock : public Module {
   /// @brief Add the IA³ vectors of this block (attn.l_k, attn.l_v, ffn.l_ff; ones).
   void enable_ia3();
 
-  /// @brief The first LayerNorm (before attention).
+  /// @brief The first LayerNorm (before attention). @return the `ln1` submodule.
   const LayerNorm& ln1() const { return *ln1_; }
-  /// @brief The attention.
+  /// @brief The attention. @return the `attn` submodule.
   MultiHeadAttention& attn() const { return *attn_; }
-  /// @brief The second LayerNorm (before the feed-forward).
+  /// @brief The second LayerNorm (before the feed-forward). @return the `ln2` submodule.
   const LayerNorm& ln2() const { return *ln2_; }
-  /// @brief The feed-forward.
+  /// @brief The feed-forward. @return the `ffn` submodule.
   FeedForward& ffn() const { return *ffn_; }
 
  private:

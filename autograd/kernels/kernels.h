@@ -20,6 +20,7 @@ namespace knob::kernels {
 enum class Isa { scalar, sse4_2, avx2, avx512, neon };
 
 /// @brief The lower-case name used by `KNOB_SIMD` and `knob info` ("avx2", "scalar", ...).
+/// @param isa the instruction set. @return its name.
 std::string_view isa_name(Isa isa);
 
 /// @brief Every kernel for one instruction set and one element type `T` (float or double).
@@ -82,24 +83,35 @@ struct KernelTable {
 
 /// @brief The instruction sets that were built into this library AND that this CPU supports,
 /// best first; always ends with Isa::scalar.
+/// @return the list, e.g. {avx512, avx2, sse4_2, scalar} on a recent x86-64 CPU.
 std::vector<Isa> available_isas();
 
 /// @brief The instruction set in use: KNOB_SIMD if set (an unsupported or unknown value is an
 /// error), else the best available. Decided on first use.
+/// @return the instruction set of the tables active() hands out (process-wide).
+/// @throws knob::ValueError when `KNOB_SIMD` names an unknown or unavailable instruction set.
 Isa active_isa();
 
 /// @brief Switch every later kernel call to `isa` (used by tests to run every path in one
 /// process). Throws knob::ValueError if it is not in available_isas().
+/// @param isa the instruction set to use from now on, in every thread.
 void set_active_isa(Isa isa);
 
 /// @brief Parse "avx512", "avx2", "sse4_2", "neon" or "scalar"; throws knob::ValueError otherwise.
+/// @param name the name, as isa_name() spells it. @return the instruction set.
 Isa parse_isa(std::string_view name);
 
 /// @brief The kernel table of the active instruction set for element type T.
+/// @tparam T float or double.
+/// @return the table, valid for the life of the program.
 template <class T>
 const KernelTable<T>& active();
 
 /// @brief The kernel table of a given instruction set (must be in available_isas()).
+/// @tparam T float or double.
+/// @param isa the instruction set.
+/// @return the table, valid for the life of the program.
+/// @throws knob::ValueError when `isa` is not available.
 template <class T>
 const KernelTable<T>& table_for(Isa isa);
 

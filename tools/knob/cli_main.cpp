@@ -53,6 +53,7 @@ void register_subcommands(CLI::App& app) {
   add_compare_command(app);
   add_train_command(app);
   add_eval_command(app);
+  add_finetune_command(app);
   add_export_peft_command(app);
   add_import_peft_command(app);
   add_demo_command(app);

@@ -1,4 +1,6 @@
 // `knob gradcheck`: gradient-check every differentiable op in float64 and print a table.
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -17,11 +19,13 @@ struct GradcheckArgs {
 };
 
 void print_table(const std::vector<OpCheckReport>& reports, bool verbose) {
-  fmt::print("{:<20} {:>5} {:>13} {:>13} {:>10}  {}\n", "op", "cases", "max abs err",
+  std::size_t width = 2;  // the op column fits the longest name
+  for (const OpCheckReport& r : reports) width = std::max(width, r.op.size());
+  fmt::print("{:<{}} {:>5} {:>13} {:>13} {:>10}  {}\n", "op", width, "cases", "max abs err",
              "max rel err", "2nd order", "pass");
   for (const OpCheckReport& r : reports) {
     const std::string second = !r.second_checked ? "-" : r.second.passed ? "ok" : "FAIL";
-    fmt::print("{:<20} {:>5} {:>13.3e} {:>13.3e} {:>10}  {}\n", r.op, r.cases,
+    fmt::print("{:<{}} {:>5} {:>13.3e} {:>13.3e} {:>10}  {}\n", r.op, width, r.cases,
                r.first.max_abs_error, r.first.max_rel_error, second, r.passed() ? "yes" : "NO");
     if (!r.first.passed) fmt::print("    {}\n", r.first.message);
     if (r.second_checked && !r.second.passed) fmt::print("    {}\n", r.second.message);

@@ -22,6 +22,10 @@ void add_compare_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 /// @brief `knob eval`: held-out loss, token accuracy and exact match per task.
 void add_eval_command(CLI::App& app);
+/// @brief `knob finetune --model DIR --method ia3|full`: fine-tune on another digit task; IA³
+/// saves an adapter file, full fine-tuning a model directory.
+/// @param app the top-level app to register with.
+void add_finetune_command(CLI::App& app);
 
 /// @brief One line describing the library build and the active SIMD path.
 std::string version_line();
