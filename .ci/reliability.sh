@@ -1,12 +1,11 @@
 # shellcheck shell=bash
-# CI stages for reliability (issue 7): the whole test suite under ASan + UBSan, the whole test
-# suite in a Debug build with library assertions, and every fuzz target for a minute.
+# CI stages for reliability: the whole test suite in a Debug build with assertions under ASan +
+# UBSan, and every fuzz target for a minute.
 # Sourced by .ci/run after scripts/common.sh (it uses KNOB_ROOT, knob_log, knob_check_packages,
 # knob_check_cmake_version); each stage_* function is one stage.
 #
 # Environment knobs (all optional):
 #   KNOB_ASAN_BUILD_DIR   (default <repo>/build-asan)
-#   KNOB_DEBUG_BUILD_DIR  (default <repo>/build-debug)
 #   KNOB_FUZZ_BUILD_DIR   (default <repo>/build-fuzz)
 #   KNOB_FUZZ_SECONDS     seconds per fuzz target (default 60)
 #   KNOB_JOBS             parallel build and test jobs (default 2)
@@ -31,30 +30,22 @@ reliability_ctest() {
   ctest --test-dir "$1" --output-on-failure --no-tests=error -j "${KNOB_JOBS:-2}"
 }
 
-# Every test, built with -fsanitize=address,undefined at -O1 (frame pointers kept, the first
-# finding aborts the test). Zero findings means every test passes.
+# Every test in one Debug build that checks everything it can at run time:
+#   - AddressSanitizer + UndefinedBehaviorSanitizer (-fsanitize=address,undefined; the first
+#     finding aborts the test, so zero findings means every test passes; leaks are findings);
+#   - assert() on (-UNDEBUG) and the standard library's own checks (-D_GLIBCXX_ASSERTIONS:
+#     bounds-checked operator[], front() of an empty vector, ...).
+# -O1 keeps the numerical tests fast enough under instrumentation; -g gives readable reports.
 stage_sanitizers() {
   local dir="${KNOB_ASAN_BUILD_DIR:-$KNOB_ROOT/build-asan}"
   knob_check_packages
   knob_check_cmake_version
-  reliability_build "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" -DKNOB_SANITIZE=address,undefined \
-    -DKNOB_WERROR="${KNOB_WERROR:-ON}"
+  reliability_build "$dir" -DCMAKE_BUILD_TYPE=Debug \
+    "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g -UNDEBUG -D_GLIBCXX_ASSERTIONS" \
+    -DKNOB_SANITIZE=address,undefined -DKNOB_WERROR="${KNOB_WERROR:-ON}"
   ASAN_OPTIONS="detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1" \
   UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
     reliability_ctest "$dir"
-}
-
-# Every test in a Debug build with assert() on (-UNDEBUG) and the standard library's own checks
-# (-D_GLIBCXX_ASSERTIONS: bounds-checked operator[], front() on an empty vector, ...).
-# -Og keeps it debuggable while the numerical tests still run in reasonable time.
-stage_debug() {
-  local dir="${KNOB_DEBUG_BUILD_DIR:-$KNOB_ROOT/build-debug}"
-  knob_check_packages
-  knob_check_cmake_version
-  reliability_build "$dir" -DCMAKE_BUILD_TYPE=Debug \
-    "-DCMAKE_CXX_FLAGS=-Og -UNDEBUG -D_GLIBCXX_ASSERTIONS" -DKNOB_WERROR="${KNOB_WERROR:-ON}"
-  reliability_ctest "$dir"
 }
 
 # Does clang++-14 link a libFuzzer program? (It needs the compiler-rt runtime.)
