@@ -17,6 +17,17 @@ namespace {
 constexpr const char* kFormat = "knob-checkpoint";
 constexpr const char* kVersion = "1";
 
+// Every Dropout below `module` (which need not be owned by a shared_ptr), as `rng.model.<path>`.
+void add_dropout_generators(const Module& module, const std::string& path,
+                            std::vector<std::pair<std::string, Generator*>>& out) {
+  if (const auto* dropout = dynamic_cast<const Dropout*>(&module)) {
+    out.emplace_back("rng.model." + path, &dropout->generator());
+  }
+  for (const auto& [name, child] : module.named_children()) {
+    add_dropout_generators(*child, path.empty() ? name : path + "." + name, out);
+  }
+}
+
 // The run's generators plus the model's dropout generators, each under its key `rng.<name>`.
 std::vector<std::pair<std::string, Generator*>> generator_keys(
     Module& model, const std::vector<NamedGenerator>& generators) {
@@ -29,11 +40,7 @@ std::vector<std::pair<std::string, Generator*>> generator_keys(
     }
     out.emplace_back("rng." + name, gen);
   }
-  for (const auto& [path, module] : model.named_modules()) {
-    if (auto* dropout = dynamic_cast<Dropout*>(module.get())) {
-      out.emplace_back("rng.model." + path, &dropout->generator());
-    }
-  }
+  add_dropout_generators(model, "", out);
   return out;
 }
 

@@ -222,6 +222,14 @@ TEST_F(Checkpoint, BadCheckpointsAreRefusedAndNothingChanges) {
   EXPECT_EQ(target.optimizer->step_count(), 0);
 }
 
+TEST_F(Checkpoint, WorksForAModelNotOwnedByASharedPtr) {
+  Generator init(3);
+  Transformer model(small_config(), init);  // on the stack, as the knob command builds it
+  AdamW optimizer(model.named_parameters());
+  save_checkpoint(path("c"), model, optimizer, 0);
+  EXPECT_EQ(load_checkpoint(path("c"), model, optimizer), 0);
+}
+
 TEST_F(Checkpoint, SaveRejectsBadArguments) {
   TrainingRun run(1);
   EXPECT_THROW(save_checkpoint(path("c"), *run.model, *run.optimizer, -1), ValueError);

@@ -1,7 +1,7 @@
 // `knob train`: pretrain the reference transformer on digit tasks and save a model directory.
-#include <fmt/format.h>
-
 #include <filesystem>
+
+#include <fmt/format.h>
 
 #include "autograd/random.h"
 #include "commands.h"
@@ -26,6 +26,10 @@ struct TrainArgs {
   std::uint64_t seed = 0;
   int eval_rows = 1024;
   bool quiet = false;
+  std::string checkpoint;  // default <out>/checkpoint.safetensors
+  std::int64_t checkpoint_every = 0;
+  bool resume = false;
+  std::int64_t stop_after = 0;
 };
 
 void run_train(const TrainArgs& a) {
@@ -48,9 +52,27 @@ void run_train(const TrainArgs& a) {
   t.csv_path = (std::filesystem::path(a.out) / "metrics.csv").string();
   t.plot_path = (std::filesystem::path(a.out) / "loss_curve.svg").string();
   t.title = fmt::format("knob train: {}", a.tasks);
+  t.checkpoint_path = a.checkpoint.empty()
+                          ? (std::filesystem::path(a.out) / "checkpoint.safetensors").string()
+                          : a.checkpoint;
+  t.checkpoint_every = a.checkpoint_every;
+  if ((a.resume || a.stop_after > 0) && t.checkpoint_every == 0) {
+    t.checkpoint_every = a.steps;  // at least at the end of this call, so it can be resumed
+  }
+  t.resume = a.resume;
+  t.stop_after = a.stop_after;
   fmt::print("training {} parameters on {} ({} digits, batch {}, {} steps)\n",
              model.num_parameters(), a.tasks, a.digits, a.batch, a.steps);
-  const nn::TrainReport report = train_digits(model, t);
+  const DigitTrainingResult run = train_digits_resumable(model, t);
+  const nn::TrainReport& report = run.report;
+  if (run.start_step > 0)
+    fmt::print("resumed from {} at step {}\n", t.checkpoint_path, run.start_step);
+  if (report.diverged) throw Error("train: the loss became NaN or infinite");
+  if (!run.finished) {
+    fmt::print("stopped after step {} of {}; the checkpoint is {} (continue with --resume)\n",
+               run.start_step + report.steps, a.steps, t.checkpoint_path);
+    return;
+  }
   nn::save_model_dir(model, a.out);
   const DigitEvaluation eval = evaluate_digits(model, t.mix, a.digits, a.eval_rows, a.seed + 2);
   fmt::print("trained in {:.1f} s ({:.0f} tokens/s), final loss {:.4f}\n", report.seconds,
@@ -58,7 +80,6 @@ void run_train(const TrainArgs& a) {
   fmt::print("held-out ({} rows):\n{}", a.eval_rows, tasks::format_scores(eval.scores));
   fmt::print("\n");
   fmt::print("wrote {}/config.json, model.safetensors, metrics.csv, loss_curve.svg\n", a.out);
-  if (report.diverged) throw Error("train: the loss became NaN or infinite");
 }
 
 }  // namespace
@@ -81,6 +102,15 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--seed", a->seed, "Seed of the initial weights and the data (default 0)");
   cmd->add_option("--eval-rows", a->eval_rows, "Held-out rows evaluated at the end (1024)");
   cmd->add_flag("-q,--quiet", a->quiet, "No progress display");
+  cmd->add_option("--checkpoint", a->checkpoint,
+                  "Training checkpoint file (default: <out>/checkpoint.safetensors)");
+  cmd->add_option("--checkpoint-every", a->checkpoint_every,
+                  "Write the checkpoint every N steps and at the end (default: never)");
+  cmd->add_flag("--resume", a->resume,
+                "Continue from the checkpoint if it exists: same weights, optimizer state, step "
+                "and data stream, so the run ends bit for bit as an uninterrupted one");
+  cmd->add_option("--stop-after", a->stop_after,
+                  "Run at most N steps now, save the checkpoint and stop (resume later)");
   cmd->callback([a] { run_train(*a); });
 }
 

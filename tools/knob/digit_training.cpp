@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "autograd/ops.h"
 #include "nn/adam.h"
+#include "nn/checkpoint.h"
 #include "nn/clip_grad.h"
 #include "nn/lr_schedule.h"
 #include "nn/model_dir.h"
@@ -11,6 +14,10 @@
 namespace knob::cli {
 
 nn::TrainReport train_digits(nn::Transformer& model, const DigitTraining& o) {
+  return train_digits_resumable(model, o).report;
+}
+
+DigitTrainingResult train_digits_resumable(nn::Transformer& model, const DigitTraining& o) {
   tasks::check_vocab_size(model.config().vocab_size);
   if (2 * o.n_digits + 1 > model.config().max_seq_len) {
     throw ValueError(fmt::format("train: {} digits need sequences of {} tokens but max_seq_len is {}",
@@ -34,16 +41,29 @@ nn::TrainReport train_digits(nn::Transformer& model, const DigitTraining& o) {
   nn::WarmupCosineSchedule schedule(o.lr, o.lr * o.min_lr_fraction, std::min(o.warmup, o.steps),
                                     o.steps);
   Generator data(o.seed);
+  const std::vector<nn::NamedGenerator> generators = {{"data", &data}};
+  DigitTrainingResult result;
+  if (o.resume && !o.checkpoint_path.empty() && std::filesystem::exists(o.checkpoint_path)) {
+    result.start_step = nn::load_checkpoint(o.checkpoint_path, model, optimizer, generators);
+    if (result.start_step > o.steps) {
+      throw ValueError(fmt::format("train: {} holds step {}, beyond --steps {}", o.checkpoint_path,
+                                   result.start_step, o.steps));
+    }
+  }
+  const std::int64_t end =
+      o.stop_after > 0 ? std::min(o.steps, result.start_step + o.stop_after) : o.steps;
+  result.finished = end == o.steps;
   model.train();
 
   nn::TrainOptions loop;
-  loop.steps = o.steps;
+  loop.steps = end;
+  loop.start_step = result.start_step;
   loop.log_every = std::max<std::int64_t>(1, o.steps / 100);
   loop.csv_path = o.csv_path;
   loop.plot_path = o.plot_path;
   loop.title = o.title;
   loop.quiet = o.quiet;
-  return nn::train_loop(loop, [&](std::int64_t step) {
+  result.report = nn::train_loop(loop, [&](std::int64_t step) {
     const tasks::Batch batch =
         tasks::make_batch(o.mix, o.batch_size, o.n_digits, data, tasks::Split::train);
     optimizer.set_lr(schedule.lr_at(step));
@@ -52,8 +72,12 @@ nn::TrainReport train_digits(nn::Transformer& model, const DigitTraining& o) {
     backward(loss);
     if (o.clip_norm > 0) nn::clip_grad_norm(params, o.clip_norm);
     optimizer.step();
+    const bool save = o.checkpoint_every > 0 && !o.checkpoint_path.empty() &&
+                      ((step + 1) % o.checkpoint_every == 0 || step + 1 == end);
+    if (save) nn::save_checkpoint(o.checkpoint_path, model, optimizer, step + 1, generators);
     return nn::StepResult{loss.item(), batch.input_ids.numel(), optimizer.lr()};
   });
+  return result;
 }
 
 DigitEvaluation evaluate_digits(const nn::Transformer& model,

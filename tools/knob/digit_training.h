@@ -31,10 +31,28 @@ struct DigitTraining {
   std::string plot_path;              ///< loss-curve SVG ("" none)
   std::string title = "training loss";  ///< plot title
   bool quiet = false;                 ///< no progress display
+  std::string checkpoint_path;        ///< training checkpoint file ("" none; nn/checkpoint.h)
+  std::int64_t checkpoint_every = 0;  ///< save it every this many steps and at the end (0: never)
+  bool resume = false;                ///< continue from checkpoint_path when that file exists
+  std::int64_t stop_after = 0;        ///< run at most this many steps in this call (0: all)
+};
+
+/// @brief What train_digits() did.
+struct DigitTrainingResult {
+  nn::TrainReport report;       ///< the loop's report (steps run by this call, losses, time)
+  std::int64_t start_step = 0;  ///< the step it started from (> 0 when resumed)
+  bool finished = true;         ///< all `steps` are done (false when stopped by stop_after)
 };
 
 /// @brief Train `model` in place. Freezes what `options.trainable` says is frozen.
+///
+/// With `resume` and an existing `checkpoint_path`, the weights, the optimizer, the step and the
+/// data stream are restored first, so the run continues exactly as if it had never stopped.
+/// With `checkpoint_every` > 0 the checkpoint is written (atomically) every that many steps and
+/// after the last step of this call.
 nn::TrainReport train_digits(nn::Transformer& model, const DigitTraining& options);
+/// @brief train_digits() that also says where it started and whether it finished.
+DigitTrainingResult train_digits_resumable(nn::Transformer& model, const DigitTraining& options);
 
 /// @brief Held-out evaluation: `rows` examples (in batches of 256) drawn from `mix` on digit
 /// strings never used for training; returns scores per task and the mean loss.
