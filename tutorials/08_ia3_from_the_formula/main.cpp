@@ -1,0 +1,411 @@
+// Lesson 08: IA³ from its formula. Attention with frozen W_Q, W_K, W_V and the two learned
+// vectors l_k, l_v, and the feed-forward block with l_ff, built step by step with knob ops and
+// compared with ia3::IA3Attention / ia3::IA3FeedForward; why vectors of ones are the identity, bit
+// for bit; the gradients of l_k, l_v, l_ff derived by hand, compared with the tape, and
+// gradchecked in float64; the built-in fast path of the transformer; counting what trains.
+// Read tutorials/08_ia3_from_the_formula/README.md alongside. Exits 1 if a claim is false.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "autograd/error.h"
+#include "autograd/gradcheck.h"
+#include "autograd/ops.h"
+#include "autograd/random.h"
+#include "ia3/adapter.h"
+#include "ia3/adapter_config.h"
+#include "ia3/ia3_attention.h"
+#include "ia3/ia3_feed_forward.h"
+#include "nn/attention.h"
+#include "nn/feed_forward.h"
+#include "nn/transformer.h"
+
+using namespace knob;
+
+namespace {
+
+int failures = 0;
+
+void claim(bool holds, std::string_view what) {
+  if (!holds) {
+    ++failures;
+    fmt::print("  !! the lesson claims {}, but it is not so\n", what);
+  }
+}
+
+void heading(int step, std::string_view title) { fmt::print("\n== {}. {} ==\n", step, title); }
+
+// Largest |a - b| over all elements (f32 → double is exact, so 0 means equal bit for bit, up to
+// the sign of zero).
+double max_abs_difference(const Tensor& a, const Tensor& b) {
+  const std::vector<double> va = a.to_vector(), vb = b.to_vector();
+  double worst = 0.0;
+  for (std::size_t i = 0; i < va.size(); ++i) worst = std::max(worst, std::fabs(va[i] - vb[i]));
+  return worst;
+}
+
+double largest_magnitude(const Tensor& t) {
+  double worst = 0.0;
+  for (double v : t.to_vector()) worst = std::max(worst, std::fabs(v));
+  return worst;
+}
+
+bool bit_identical(const Tensor& a, const Tensor& b) {
+  return a.shape() == b.shape() && a.dtype() == b.dtype() && a.to_vector() == b.to_vector();
+}
+
+// A vector that has moved away from ones, as a trained one would: 1 + 0.5 · N(0, 1).
+Tensor moved_vector(std::int64_t size, Generator& gen, DType dtype) {
+  return add_scalar(mul_scalar(randn({size}, gen, dtype), 0.5), 1.0);
+}
+
+// Copy `value` into a parameter, keeping its requires_grad flag.
+void assign(Tensor parameter, const Tensor& value) {
+  const bool trainable = parameter.requires_grad();
+  parameter.set_data(value.to(parameter.dtype()));
+  parameter.requires_grad_(trainable);
+}
+
+// [T, T] (i64): 1 where key s lies in query t's future (s > t).
+Tensor future_mask(std::int64_t T) {
+  Tensor mask = zeros({T, T}, DType::i64);
+  std::int64_t* m = mask.data<std::int64_t>();
+  for (std::int64_t t = 0; t < T; ++t) {
+    for (std::int64_t s = t + 1; s < T; ++s) m[t * T + s] = 1;
+  }
+  return mask;
+}
+
+// [B,T,C] → [B,H,T,D] and back.
+Tensor split_heads(const Tensor& x, std::int64_t H) {
+  const std::int64_t B = x.size(0), T = x.size(1), D = x.size(2) / H;
+  return permute(reshape(x, {B, T, H, D}), {0, 2, 1, 3});
+}
+Tensor merge_heads(const Tensor& x) {
+  const std::int64_t B = x.size(0), H = x.size(1), T = x.size(2), D = x.size(3);
+  return reshape(permute(x, {0, 2, 1, 3}), {B, T, H * D});
+}
+
+// ---- 1. attention, step by step -----------------------------------------------------------------
+// Every intermediate of softmax(Q (K ⊙ l_k)ᵀ / √D + M) (V ⊙ l_v), kept for the backward by hand.
+struct AttentionSteps {
+  Tensor Q, K, V;   // the frozen projections: [B,T,C]
+  Tensor K_scaled;  // K ⊙ l_k: [B,T,C]
+  Tensor V_scaled;  // V ⊙ l_v: [B,T,C]
+  Tensor q, k, v;   // heads of Q, K ⊙ l_k, V ⊙ l_v: [B,H,T,D]
+  Tensor scores;    // q kᵀ / √D + M: [B,H,T,T]
+  Tensor weights;   // A = softmax(scores): [B,H,T,T]
+  Tensor heads;     // A v: [B,H,T,D]
+  Tensor merged;    // heads side by side: [B,T,C]
+  Tensor output;    // merged W_Oᵀ + b_O: [B,T,C]
+};
+
+AttentionSteps attention_by_hand(const ia3::IA3Attention& layer, std::int64_t H, const Tensor& x,
+                                 const Tensor& l_k, const Tensor& l_v) {
+  AttentionSteps s;
+  const auto linear = [&x](const nn::Linear& p) {  // x Wᵀ + b
+    return add(matmul_nt(x, p.weight()), p.bias());
+  };
+  s.Q = linear(layer.q_proj());  // frozen
+  s.K = linear(layer.k_proj());  // frozen
+  s.V = linear(layer.v_proj());  // frozen
+  s.K_scaled = mul(s.K, l_k);    // [B,T,C] ⊙ [C]: feature c of every key times l_k[c]
+  s.V_scaled = mul(s.V, l_v);    // [B,T,C] ⊙ [C]: feature c of every value times l_v[c]
+  s.q = split_heads(s.Q, H);
+  s.k = split_heads(s.K_scaled, H);
+  s.v = split_heads(s.V_scaled, H);
+  const std::int64_t T = x.size(1);
+  const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(s.q.size(3)));
+  s.scores = masked_fill(mul_scalar(matmul_nt(s.q, s.k), inv_sqrt_d), future_mask(T),
+                         -std::numeric_limits<double>::infinity());
+  s.weights = softmax(s.scores, -1);
+  s.heads = matmul(s.weights, s.v);
+  s.merged = merge_heads(s.heads);
+  s.output = add(matmul_nt(s.merged, layer.out_proj().weight()), layer.out_proj().bias());
+  return s;
+}
+
+void attention_step_by_step() {
+  heading(1, "IA3 attention, step by step with knob ops (SPEC sizes: C 64, H 4; float64)");
+  Generator gen(8);
+  const std::int64_t B = 2, T = 5, C = 64, H = 4;
+  const ia3::IA3Attention layer(C, H, gen, DType::f64);
+  fmt::print("ia3::IA3Attention's parameters:\n");
+  for (const auto& [name, p] : layer.named_parameters()) {
+    fmt::print("  {:<16} {:<8} {}\n", name, shape_str(p.shape()),
+               p.requires_grad() ? "trainable" : "frozen");
+  }
+  const Tensor x = randn({B, T, C}, gen, DType::f64);
+  const Tensor l_k = moved_vector(C, gen, DType::f64);
+  const Tensor l_v = moved_vector(C, gen, DType::f64);
+  const AttentionSteps s = attention_by_hand(layer, H, x, l_k, l_v);
+  const auto row = [](std::string_view name, std::string_view what, const Tensor& t) {
+    fmt::print("  {:<8} {:<30} {}\n", name, what, shape_str(t.shape()));
+  };
+  row("x", "the input", x);
+  row("Q, K, V", "x W_Qᵀ + b_Q, ... (frozen)", s.Q);
+  row("K'", "K ⊙ l_k  (l_k: [64])", s.K_scaled);
+  row("V'", "V ⊙ l_v  (l_v: [64])", s.V_scaled);
+  row("q, k, v", "heads of Q, K', V'", s.q);
+  row("A", "softmax(q kᵀ/√D + M)", s.weights);
+  row("A v", "every head's output", s.heads);
+  row("merged", "heads side by side", s.merged);
+  row("y", "merged W_Oᵀ + b_O", s.output);
+  const Tensor theirs = layer.forward_with(x, l_k, l_v);
+  const double diff = max_abs_difference(s.output, theirs);
+  fmt::print("max |by hand - ia3::IA3Attention::forward_with| = {:.1e}\n", diff);
+  claim(diff == 0.0, "the step-by-step attention equals IA3Attention exactly");
+}
+
+// ---- 2. the feed-forward block ------------------------------------------------------------------
+struct FeedForwardSteps {
+  Tensor hidden;         // act(x W_upᵀ + b_up): [B,T,F]
+  Tensor hidden_scaled;  // hidden ⊙ l_ff: [B,T,F]
+  Tensor output;         // hidden_scaled W_downᵀ + b_down: [B,T,C]
+};
+
+FeedForwardSteps feed_forward_by_hand(const ia3::IA3FeedForward& layer, const Tensor& x,
+                                      const Tensor& l_ff) {
+  FeedForwardSteps s;
+  s.hidden = gelu(add(matmul_nt(x, layer.up().weight()), layer.up().bias()));
+  s.hidden_scaled = mul(s.hidden, l_ff);  // [B,T,F] ⊙ [F]
+  s.output = add(matmul_nt(s.hidden_scaled, layer.down().weight()), layer.down().bias());
+  return s;
+}
+
+void feed_forward_step_by_step() {
+  heading(2, "IA3 feed-forward: (gelu(x W_upᵀ + b_up) ⊙ l_ff) W_downᵀ + b_down (F 256; float64)");
+  Generator gen(9);
+  const std::int64_t B = 2, T = 5, C = 64, F = 256;
+  const ia3::IA3FeedForward layer(C, F, nn::Activation::gelu, gen, DType::f64);
+  const Tensor x = randn({B, T, C}, gen, DType::f64);
+  const Tensor l_ff = moved_vector(F, gen, DType::f64);
+  const FeedForwardSteps s = feed_forward_by_hand(layer, x, l_ff);
+  fmt::print("  hidden {}  ⊙ l_ff {}  → y {}\n", shape_str(s.hidden.shape()),
+             shape_str(l_ff.shape()), shape_str(s.output.shape()));
+  const double diff = max_abs_difference(s.output, layer.forward_with(x, l_ff));
+  fmt::print("max |by hand - ia3::IA3FeedForward::forward_with| = {:.1e}\n", diff);
+  claim(diff == 0.0, "the step-by-step feed-forward equals IA3FeedForward exactly");
+}
+
+// ---- 3. ones are the identity -------------------------------------------------------------------
+void ones_are_the_identity() {
+  heading(3, "Ones are the identity: bit-identical outputs at initialisation (float32)");
+  Generator gen(10);
+  const std::int64_t C = 64, H = 4, F = 256;
+  const Tensor x = randn({4, 13, C}, gen);  // f32, as the model runs
+
+  const nn::MultiHeadAttention attention(C, H, gen);  // a plain layer, no IA³
+  const auto ia3_attention = ia3::IA3Attention::from_attention(attention);  // its weights, l = 1
+  const Tensor plain = attention.forward(x).output;
+  const Tensor adapted = ia3_attention->forward(x);
+  fmt::print("attention:    l_k = l_v = 1   max |difference| = {:.1e}   bit-identical: {}\n",
+             max_abs_difference(plain, adapted), bit_identical(plain, adapted) ? "yes" : "no");
+  claim(bit_identical(plain, adapted), "IA3Attention at ones equals the plain layer bit for bit");
+
+  const nn::FeedForward ffn(C, F, nn::Activation::gelu, gen);
+  const auto ia3_ffn = ia3::IA3FeedForward::from_feed_forward(ffn);
+  const Tensor ffn_plain = ffn.forward(x);
+  const Tensor ffn_adapted = ia3_ffn->forward(x);
+  fmt::print("feed-forward: l_ff = 1        max |difference| = {:.1e}   bit-identical: {}\n",
+             max_abs_difference(ffn_plain, ffn_adapted),
+             bit_identical(ffn_plain, ffn_adapted) ? "yes" : "no");
+  claim(bit_identical(ffn_plain, ffn_adapted), "IA3FeedForward at ones equals the plain layer");
+
+  Generator init(1234);
+  nn::Transformer model(nn::TransformerConfig{}, init);
+  const Tensor ids = randint({4, 13}, 0, 19, gen);
+  const Tensor before = model.forward(ids);
+  model.enable_ia3();  // adds l_k, l_v, l_ff (ones) to both blocks
+  const Tensor after = model.forward(ids);
+  fmt::print("transformer:  logits before and after enable_ia3()   bit-identical: {}\n",
+             bit_identical(before, after) ? "yes" : "no");
+  claim(bit_identical(before, after), "enable_ia3() leaves the logits bit-identical");
+
+  // The contrast: the smallest step away from one already changes the output.
+  const float next_after_one = std::nextafter(1.0f, 2.0f);
+  const Tensor nudged =
+      ia3_attention->forward_with(x, full({C}, next_after_one), full({C}, next_after_one));
+  fmt::print("attention:    l = {:.9f} (the next float after 1)   max |difference| = {:.1e}\n",
+             next_after_one, max_abs_difference(plain, nudged));
+  claim(!bit_identical(plain, nudged), "the next float after one changes the output");
+}
+
+// ---- 4. the backward, by hand ---------------------------------------------------------------
+// With L = Σ y ⊙ G (so ∂L/∂y = G), the gradients of the vectors from the formulas of the README,
+// computed with knob ops but not recorded.
+struct VectorGradients {
+  Tensor l_k, l_v;  // [C]
+};
+
+VectorGradients attention_vector_gradients(const ia3::IA3Attention& layer, const AttentionSteps& s,
+                                           const Tensor& G) {
+  NoGradGuard no_grad;
+  const std::int64_t H = s.q.size(1);
+  const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(s.q.size(3)));
+  const Tensor O_bar = matmul(G, layer.out_proj().weight());  // Ō = G W_O: [B,T,C]
+  const Tensor o_bar = split_heads(O_bar, H);                 // per head: [B,H,T,D]
+  // V' = V ⊙ l_v feeds A V': its gradient is Aᵀ Ō, and l_v's is that times V, summed over b, t.
+  const Tensor V_scaled_bar = merge_heads(matmul_tn(s.weights, o_bar));  // Aᵀ Ō: [B,T,C]
+  VectorGradients g;
+  g.l_v = sum(mul(V_scaled_bar, s.V), {0, 1});  // Σ_{b,t} (Aᵀ Ō) ⊙ V: [C]
+  // K' = K ⊙ l_k feeds the scores: Ā = Ō V'ᵀ, S̄ = A ⊙ (Ā - rowsum(Ā ⊙ A)), K̄' = S̄ᵀ q / √D.
+  const Tensor A_bar = matmul_nt(o_bar, s.v);  // [B,H,T,T]
+  const Tensor S_bar = mul(s.weights, sub(A_bar, sum(mul(A_bar, s.weights), {-1}, true)));
+  const Tensor K_scaled_bar = merge_heads(mul_scalar(matmul_tn(S_bar, s.q), inv_sqrt_d));
+  g.l_k = sum(mul(K_scaled_bar, s.K), {0, 1});  // Σ_{b,t} (S̄ᵀ q / √D) ⊙ K: [C]
+  return g;
+}
+
+Tensor feed_forward_vector_gradient(const ia3::IA3FeedForward& layer, const FeedForwardSteps& s,
+                                    const Tensor& G) {
+  NoGradGuard no_grad;
+  const Tensor hidden_scaled_bar = matmul(G, layer.down().weight());  // G W_down: [B,T,F]
+  return sum(mul(hidden_scaled_bar, s.hidden), {0, 1});               // Σ_{b,t} (G W_down) ⊙ h
+}
+
+void backward_by_hand() {
+  heading(4, "The gradients of l_k, l_v, l_ff: by hand against the tape (float64)");
+  Generator gen(11);
+  const std::int64_t B = 2, T = 5, C = 64, H = 4, F = 256;
+  const ia3::IA3Attention attention(C, H, gen, DType::f64);
+  const ia3::IA3FeedForward ffn(C, F, nn::Activation::gelu, gen, DType::f64);
+  const Tensor x = randn({B, T, C}, gen, DType::f64);
+  const Tensor G = randn({B, T, C}, gen, DType::f64);  // ∂L/∂y, any values
+  Tensor l_k = moved_vector(C, gen, DType::f64).requires_grad_();
+  Tensor l_v = moved_vector(C, gen, DType::f64).requires_grad_();
+  Tensor l_ff = moved_vector(F, gen, DType::f64).requires_grad_();
+
+  const AttentionSteps s = attention_by_hand(attention, H, x, l_k, l_v);
+  const FeedForwardSteps f = feed_forward_by_hand(ffn, x, l_ff);
+  backward(add(sum(mul(s.output, G)), sum(mul(f.output, G))));  // L = Σ y_attn G + Σ y_ffn G
+  const VectorGradients hand = attention_vector_gradients(attention, s, G);
+  const Tensor hand_ff = feed_forward_vector_gradient(ffn, f, G);
+  const double dk = max_abs_difference(l_k.grad(), hand.l_k);
+  const double dv = max_abs_difference(l_v.grad(), hand.l_v);
+  const double dff = max_abs_difference(l_ff.grad(), hand_ff);
+  fmt::print(
+      "  vector  formula                                  largest |grad|   max |tape - hand|\n");
+  fmt::print("  l_k     Σ_bt (S̄ᵀ q / √D) ⊙ K                    {:>14.3f}   {:>17.1e}\n",
+             largest_magnitude(l_k.grad()), dk);
+  fmt::print("  l_v     Σ_bt (Aᵀ Ō) ⊙ V                         {:>14.3f}   {:>17.1e}\n",
+             largest_magnitude(l_v.grad()), dv);
+  fmt::print("  l_ff    Σ_bt (G W_down) ⊙ gelu(x W_upᵀ + b_up)  {:>14.3f}   {:>17.1e}\n",
+             largest_magnitude(l_ff.grad()), dff);
+  claim(dk < 1e-12 && dv < 1e-12 && dff < 1e-12, "the hand-derived gradients equal the tape's");
+}
+
+// ---- 5. gradcheck ---------------------------------------------------------------------------
+void check_with_gradcheck() {
+  heading(5, "gradcheck: l_k, l_v, l_ff against central differences (float64)");
+  Generator gen(12);
+  const std::int64_t B = 2, T = 5, C = 64, H = 4, F = 256;
+  const auto attention = std::make_shared<ia3::IA3Attention>(C, H, gen, DType::f64);
+  const auto ffn =
+      std::make_shared<ia3::IA3FeedForward>(C, F, nn::Activation::gelu, gen, DType::f64);
+  const Tensor x = randn({B, T, C}, gen, DType::f64);  // fixed input: not checked
+  const Tensor l_k = moved_vector(C, gen, DType::f64).requires_grad_();
+  const Tensor l_v = moved_vector(C, gen, DType::f64).requires_grad_();
+  const Tensor l_ff = moved_vector(F, gen, DType::f64).requires_grad_();
+  const GradcheckResult r_attention = gradcheck(
+      [&](const TensorList& in) { return attention->forward_with(x, in[0], in[1]); }, {l_k, l_v});
+  const GradcheckResult r_ffn =
+      gradcheck([&](const TensorList& in) { return ffn->forward_with(x, in[0]); }, {l_ff});
+  fmt::print("IA3Attention in l_k, l_v:  {} Jacobian entries, max abs error {:.1e}: {}\n",
+             r_attention.compared, r_attention.max_abs_error, r_attention.passed ? "pass" : "FAIL");
+  fmt::print("IA3FeedForward in l_ff:    {} Jacobian entries, max abs error {:.1e}: {}\n",
+             r_ffn.compared, r_ffn.max_abs_error, r_ffn.passed ? "pass" : "FAIL");
+  if (!r_attention.passed) fmt::print("{}\n", r_attention.message);
+  if (!r_ffn.passed) fmt::print("{}\n", r_ffn.message);
+  claim(r_attention.passed && r_ffn.passed, "gradcheck passes for l_k, l_v and l_ff");
+  claim(r_attention.compared == B * T * C * 2 * C && r_ffn.compared == B * T * C * F,
+        "every Jacobian entry is compared: [B·T·C] x [2C] and [B·T·C] x [F]");
+}
+
+// ---- 6. the fast version: the transformer's own layers ------------------------------------------
+void built_in_path() {
+  heading(6, "The fast version: IA3 built into nn::MultiHeadAttention and nn::FeedForward");
+  Generator gen(13);
+  const std::int64_t C = 64, H = 4, F = 256;
+  const Tensor x = randn({4, 13, C}, gen);  // f32
+
+  nn::MultiHeadAttention attention(C, H, gen);
+  attention.enable_ia3();  // what nn::Transformer::enable_ia3() does in every block
+  assign(attention.l_k(), moved_vector(C, gen, DType::f32));
+  assign(attention.l_v(), moved_vector(C, gen, DType::f32));
+  const auto reference = ia3::IA3Attention::from_attention(attention);  // same weights, same l
+  const Tensor fast = attention.forward(x).output;
+  const Tensor slow = reference->forward(x);
+  fmt::print("nn::MultiHeadAttention with l_k, l_v  vs  ia3::IA3Attention:   bit-identical: {}\n",
+             bit_identical(fast, slow) ? "yes" : "no");
+  claim(bit_identical(fast, slow), "the built-in attention computes exactly IA3Attention");
+
+  nn::FeedForward ffn(C, F, nn::Activation::gelu, gen);
+  ffn.enable_ia3();
+  assign(ffn.l_ff(), moved_vector(F, gen, DType::f32));
+  const auto ffn_reference = ia3::IA3FeedForward::from_feed_forward(ffn);
+  const Tensor ffn_fast = ffn.forward(x);
+  const Tensor ffn_slow = ffn_reference->forward(x);
+  fmt::print("nn::FeedForward with l_ff             vs  ia3::IA3FeedForward: bit-identical: {}\n",
+             bit_identical(ffn_fast, ffn_slow) ? "yes" : "no");
+  claim(bit_identical(ffn_fast, ffn_slow),
+        "the built-in feed-forward computes exactly IA3FeedForward");
+
+  // What IA³ adds to a forward pass: one multiply per element of K, V and the hidden layer,
+  // against the multiply-adds of the projections (4C² for q, k, v, out; 2CF for up, down).
+  const std::int64_t extra = 2 * C + F;
+  const std::int64_t matmul = 4 * C * C + 2 * C * F;
+  fmt::print(
+      "per position and block: IA3 adds 2C + F = {} multiplies to 4C² + 2CF = {} "
+      "multiply-adds ({:.2f}%)\n",
+      extra, matmul, 100.0 * static_cast<double>(extra) / static_cast<double>(matmul));
+}
+
+// ---- 7. counting what trains ------------------------------------------------------------------
+void count_parameters() {
+  heading(7, "What trains: SPEC's model with the default adapter (k_proj, v_proj, ffn.down)");
+  Generator init(1234);
+  auto model = std::make_shared<nn::Transformer>(nn::TransformerConfig{}, init);
+  const std::int64_t base = model->num_parameters();
+  const ia3::Adapter adapter(model, ia3::AdapterConfig::spec_default());  // enables, freezes
+  for (const auto& [name, vector] : adapter.vectors()) {
+    fmt::print("  {:<20} {:<6} trainable\n", name, shape_str(vector.shape()));
+  }
+  const ia3::AdapterReport report = adapter.report();
+  const auto& c = model->config();
+  const std::int64_t formula = c.n_layers * (c.d_model + c.d_model + c.d_ff);
+  fmt::print("L · (C + C + F) = {} · ({} + {} + {}) = {}\n", c.n_layers, c.d_model, c.d_model,
+             c.d_ff, formula);
+  fmt::print("adapter report: {} trainable, {} frozen (the base: {}), {} bytes, share {:.2f}%\n",
+             report.trainable, report.frozen, base, report.adapter_bytes, 100.0 * report.share());
+  fmt::print("model.num_parameters(trainable only) = {}\n", model->num_parameters(true));
+  claim(formula == 768 && report.trainable == 768 && model->num_parameters(true) == 768,
+        "768 numbers train: 2 · (64 + 64 + 256)");
+  claim(report.frozen == base && report.adapter_bytes == 768 * 4,
+        "every base parameter is frozen and the adapter is 3072 bytes");
+}
+
+}  // namespace
+
+int main() {
+  try {
+    attention_step_by_step();
+    feed_forward_step_by_step();
+    ones_are_the_identity();
+    backward_by_hand();
+    check_with_gradcheck();
+    built_in_path();
+    count_parameters();
+  } catch (const Error& e) {
+    fmt::print("error: {}\n", e.what());
+    return 1;
+  }
+  fmt::print("\n{}\n", failures == 0 ? "lesson 08: every claim checked" : "lesson 08: FAILED");
+  return failures == 0 ? 0 : 1;
+}
