@@ -1,11 +1,11 @@
 #include "autograd/anomaly.h"
 
-#include <fmt/format.h>
-
 #include <cmath>
 #include <cstdlib>
 #include <string_view>
 #include <utility>
+
+#include <fmt/format.h>
 
 namespace knob {
 
@@ -45,9 +45,12 @@ NonFinite scan(const T* data, std::int64_t n) {
 NonFinite scan(const Tensor& t) {
   if (!t.defined()) return {};
   switch (t.dtype()) {
-    case DType::f32: return scan(t.data<float>(), t.numel());
-    case DType::f64: return scan(t.data<double>(), t.numel());
-    default: return {};  // integer tensors cannot hold NaN or infinity
+    case DType::f32:
+      return scan(t.data<float>(), t.numel());
+    case DType::f64:
+      return scan(t.data<double>(), t.numel());
+    default:
+      return {};  // integer tensors cannot hold NaN or infinity
   }
 }
 
@@ -103,9 +106,9 @@ const char* anomaly_phase_name(AnomalyPhase phase) {
   return phase == AnomalyPhase::forward ? "forward" : "backward";
 }
 
-AnomalyError::AnomalyError(std::string op, AnomalyPhase phase, const std::string& what,
-                           Shape shape, DType dtype, std::int64_t first_bad,
-                           std::int64_t bad_count, double value, const std::string& note)
+AnomalyError::AnomalyError(std::string op, AnomalyPhase phase, const std::string& what, Shape shape,
+                           DType dtype, std::int64_t first_bad, std::int64_t bad_count,
+                           double value, const std::string& note)
     : Error(fmt::format("anomaly in {} of '{}': {} {} ({}) holds {} at index {} ({} of {} values "
                         "non-finite){}{}",
                         anomaly_phase_name(phase), op, what, shape_str(shape), dtype_name(dtype),

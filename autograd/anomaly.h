@@ -8,9 +8,9 @@
 /// an AnomalyError that names the op, the phase, the shape and the first bad index:
 ///
 /// \verbatim
-/// anomaly in forward of 'log': output [2,3] (f32) holds nan at index [0,1] (1 of 6 values non-finite)
-/// anomaly in backward of 'sqrt': gradient for input 0 [3] (f64) holds inf at index [0] ...
-/// \endverbatim
+/// anomaly in forward of 'log': output [2,3] (f32) holds nan at index [0,1] (1 of 6 values
+/// non-finite) anomaly in backward of 'sqrt': gradient for input 0 [3] (f64) holds inf at index [0]
+/// ... \endverbatim
 ///
 /// What counts as an anomaly in the forward pass: any NaN, and any infinity that the op
 /// *created*, i.e. when none of its inputs already held one. Infinities that merely flow
@@ -116,7 +116,8 @@ bool& anomaly_flag();
 /// @param output its result.
 /// @param inputs its inputs (consulted only when the output holds an infinity).
 /// @throws AnomalyError for any NaN, or an infinity no input already held (masked_fill exempt).
-void check_op_output(const std::string& op, const Tensor& output, const std::vector<Tensor>& inputs);
+void check_op_output(const std::string& op, const Tensor& output,
+                     const std::vector<Tensor>& inputs);
 
 /// @brief Backward check of the gradient an op's backward rule returned for one input.
 /// @param op the op's name.

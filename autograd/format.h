@@ -10,10 +10,10 @@
 /// with "..." between.
 #pragma once
 
-#include <fmt/format.h>
-
 #include <ostream>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "autograd/tensor.h"
 

@@ -1,8 +1,8 @@
 #include "autograd/gradcheck.h"
 
-#include <fmt/format.h>
-
 #include <cmath>
+
+#include <fmt/format.h>
 
 #include "autograd/ops.h"
 #include "autograd/random.h"
@@ -26,10 +26,10 @@ std::vector<std::size_t> differentiable_inputs(const TensorList& inputs) {
     const Tensor& x = inputs[i];
     if (!x.defined() || !is_floating(x.dtype())) continue;
     if (x.dtype() != DType::f64) {
-      throw DTypeError(fmt::format(
-          "gradcheck: input {} is {} {}; finite differences need float64 (convert with "
-          ".to(DType::f64))",
-          i, dtype_name(x.dtype()), shape_str(x.shape())));
+      throw DTypeError(
+          fmt::format("gradcheck: input {} is {} {}; finite differences need float64 (convert with "
+                      ".to(DType::f64))",
+                      i, dtype_name(x.dtype()), shape_str(x.shape())));
     }
     if (x.requires_grad()) which.push_back(i);
   }
@@ -58,9 +58,10 @@ bool compare(double analytic, double numeric, const GradcheckOptions& o, Gradche
 }
 
 std::string tolerance_text(const GradcheckOptions& o) {
-  return fmt::format("tolerance: |analytic - numeric| <= atol {:g} + rtol {:g} * |numeric| "
-                     "(eps {:g})",
-                     o.atol, o.rtol, o.eps);
+  return fmt::format(
+      "tolerance: |analytic - numeric| <= atol {:g} + rtol {:g} * |numeric| "
+      "(eps {:g})",
+      o.atol, o.rtol, o.eps);
 }
 
 // Central difference of f along a direction given per differentiable input.
@@ -122,7 +123,8 @@ GradcheckResult full_check(const GradcheckFn& fn, const TensorList& inputs,
     }
     for (std::int64_t e = 0; e < x.numel(); ++e) {
       direction[d][e] = 1.0;
-      const std::vector<double> column = directional_difference(fn, inputs, which, direction, o.eps);
+      const std::vector<double> column =
+          directional_difference(fn, inputs, which, direction, o.eps);
       direction[d][e] = 0.0;
       for (std::int64_t j = 0; j < m; ++j) {
         const double analytic = rows[j][d][e];

@@ -21,9 +21,9 @@ namespace knob {
 
 /// @brief Settings of a gradient check (PyTorch's defaults for float64).
 struct GradcheckOptions {
-  double eps = 1e-6;    ///< finite-difference step
-  double atol = 1e-5;   ///< absolute tolerance
-  double rtol = 1e-3;   ///< relative tolerance
+  double eps = 1e-6;       ///< finite-difference step
+  double atol = 1e-5;      ///< absolute tolerance
+  double rtol = 1e-3;      ///< relative tolerance
   bool fast_mode = false;  ///< compare vᵀJu for random u, v instead of the full Jacobian
   std::uint64_t seed = 0;  ///< seeds u and v in fast mode (and v in gradgradcheck)
 };
@@ -35,8 +35,8 @@ struct GradcheckResult {
   /// max |a - n| / max(|a|, |n|) over elements where max(|a|, |n|) > atol (smaller ones are
   /// judged by the absolute error alone)
   double max_rel_error = 0.0;
-  std::int64_t compared = 0;   ///< number of Jacobian entries (or projections) compared
-  std::string message;         ///< on failure: input, element, analytic vs numeric, tolerances
+  std::int64_t compared = 0;  ///< number of Jacobian entries (or projections) compared
+  std::string message;        ///< on failure: input, element, analytic vs numeric, tolerances
 };
 
 /// @brief A function of tensors to check: inputs → one output tensor (any shape).

@@ -1,8 +1,8 @@
 #include "autograd/graphviz.h"
 
-#include <fmt/format.h>
-
 #include <unordered_map>
+
+#include <fmt/format.h>
 
 #include "autograd/tape.h"
 
@@ -41,15 +41,15 @@ struct DotWriter {
     ids[t.impl()] = id;
     const bool trainable = t.requires_grad();
     const std::string title = t.name().empty() ? (trainable ? "parameter" : "constant") : t.name();
-    std::string label = fmt::format("{}\n{} {}", title, shape_str(t.shape()), dtype_name(t.dtype()));
+    std::string label =
+        fmt::format("{}\n{} {}", title, shape_str(t.shape()), dtype_name(t.dtype()));
     if (const std::string v = values_text(t, options); !v.empty()) label += "\ndata " + v;
     if (trainable && t.has_grad()) {
       if (const std::string g = values_text(t.grad(), options); !g.empty()) label += "\ngrad " + g;
     }
     label.append(trainable ? "\n(trainable)" : "\n(frozen)");
-    body += fmt::format(
-        "  {} [shape=ellipse, style=filled, fillcolor=\"{}\", label=\"{}\"];\n", id,
-        trainable ? "#c8e6c9" : "#eeeeee", escape(label));
+    body += fmt::format("  {} [shape=ellipse, style=filled, fillcolor=\"{}\", label=\"{}\"];\n", id,
+                        trainable ? "#c8e6c9" : "#eeeeee", escape(label));
     return id;
   }
 

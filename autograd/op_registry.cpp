@@ -1,9 +1,9 @@
 #include "autograd/op_registry.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <map>
+
+#include <fmt/format.h>
 
 #include "autograd/ops.h"
 
@@ -29,7 +29,9 @@ Tensor positive(const Shape& s, Generator& g) { return param(uniform(s, 0.5, 2.0
 OpCase unary(std::string op, std::string name, Tensor (*f)(const Tensor&),
              Tensor (*make)(const Shape&, Generator&) = normal) {
   return {std::move(op), std::move(name),
-          [make](Generator& g) { return TensorList{make({3, 4}, g)}; },
+          [make](Generator& g) {
+            return TensorList{make({3, 4}, g)};
+          },
           [f](const TensorList& in) { return f(in[0]); }};
 }
 
@@ -37,7 +39,9 @@ template <class F>
 OpCase binary(std::string op, std::string name, Shape sa, Shape sb, F f,
               Tensor (*make_b)(const Shape&, Generator&) = normal) {
   return {std::move(op), std::move(name),
-          [sa, sb, make_b](Generator& g) { return TensorList{normal(sa, g), make_b(sb, g)}; },
+          [sa, sb, make_b](Generator& g) {
+            return TensorList{normal(sa, g), make_b(sb, g)};
+          },
           [f](const TensorList& in) { return f(in[0], in[1]); }};
 }
 
@@ -56,14 +60,22 @@ std::vector<OpCase> build_cases() {
   c.push_back(binary("mul", "with a scalar tensor", {3, 4}, {}, mul_fn));
   c.push_back(binary("div", "same shape", {3, 4}, {3, 4}, div_fn, away_from_zero));
   c.push_back(binary("div", "broadcast [2,3] / [2,1]", {2, 3}, {2, 1}, div_fn, away_from_zero));
-  c.push_back({"add_scalar", "x + 2.5", [](Generator& g) { return TensorList{normal({3, 4}, g)}; },
+  c.push_back({"add_scalar", "x + 2.5",
+               [](Generator& g) {
+                 return TensorList{normal({3, 4}, g)};
+               },
                [](const TensorList& in) { return add_scalar(in[0], 2.5); }});
-  c.push_back({"mul_scalar", "x * -1.5", [](Generator& g) { return TensorList{normal({3, 4}, g)}; },
+  c.push_back({"mul_scalar", "x * -1.5",
+               [](Generator& g) {
+                 return TensorList{normal({3, 4}, g)};
+               },
                [](const TensorList& in) { return mul_scalar(in[0], -1.5); }});
   c.push_back(unary("neg", "-x", neg));
   for (double p : {3.0, 0.5, -1.5}) {
     c.push_back({"pow", fmt::format("x^{}", p),
-                 [](Generator& g) { return TensorList{positive({3, 4}, g)}; },
+                 [](Generator& g) {
+                   return TensorList{positive({3, 4}, g)};
+                 },
                  [p](const TensorList& in) { return pow(in[0], p); }});
   }
   c.push_back(unary("exp", "e^x", exp));
@@ -76,10 +88,13 @@ std::vector<OpCase> build_cases() {
   c.push_back(unary("gelu", "exact (erf) GELU", gelu));
   c.push_back(unary("gelu_tanh", "tanh-approximated GELU", gelu_tanh));
 
-  auto reduction = [&c](std::string op, Tensor (*f)(const Tensor&, const std::vector<std::int64_t>&, bool),
+  auto reduction = [&c](std::string op,
+                        Tensor (*f)(const Tensor&, const std::vector<std::int64_t>&, bool),
                         std::vector<std::int64_t> axes, bool keepdim) {
     c.push_back({op, fmt::format("axes [{}]{}", fmt::join(axes, ","), keepdim ? ", keepdim" : ""),
-                 [](Generator& g) { return TensorList{normal({2, 3, 4}, g)}; },
+                 [](Generator& g) {
+                   return TensorList{normal({2, 3, 4}, g)};
+                 },
                  [f, axes, keepdim](const TensorList& in) { return f(in[0], axes, keepdim); }});
   };
   for (auto f : {std::pair{"sum", &sum}, std::pair{"mean", &mean}, std::pair{"max", &max}}) {
@@ -87,10 +102,20 @@ std::vector<OpCase> build_cases() {
     reduction(f.first, f.second, {1}, true);
     reduction(f.first, f.second, {0, 2}, false);
   }
-  c.push_back({"sum_to", "[2,3,4] -> [3,1]", [](Generator& g) { return TensorList{normal({2, 3, 4}, g)}; },
-               [](const TensorList& in) { return sum_to(in[0], {3, 1}); }});
-  c.push_back({"expand", "[3,1] -> [2,3,4]", [](Generator& g) { return TensorList{normal({3, 1}, g)}; },
-               [](const TensorList& in) { return expand(in[0], {2, 3, 4}); }});
+  c.push_back({"sum_to", "[2,3,4] -> [3,1]",
+               [](Generator& g) {
+                 return TensorList{normal({2, 3, 4}, g)};
+               },
+               [](const TensorList& in) {
+                 return sum_to(in[0], {3, 1});
+               }});
+  c.push_back({"expand", "[3,1] -> [2,3,4]",
+               [](Generator& g) {
+                 return TensorList{normal({3, 1}, g)};
+               },
+               [](const TensorList& in) {
+                 return expand(in[0], {2, 3, 4});
+               }});
 
   auto mm = [](const Tensor& a, const Tensor& b) { return matmul(a, b); };
   c.push_back(binary("matmul", "[3,4] @ [4,5]", {3, 4}, {4, 5}, mm));
@@ -100,36 +125,45 @@ std::vector<OpCase> build_cases() {
   auto nt = [](const Tensor& a, const Tensor& b) { return matmul_nt(a, b); };
   c.push_back(binary("matmul_nt", "[3,4] @ [5,4]^T", {3, 4}, {5, 4}, nt));
   c.push_back(binary("matmul_nt", "shared weight [2,3,4] @ [5,4]^T", {2, 3, 4}, {5, 4}, nt));
-  c.push_back(binary("matmul_nt", "broadcast batch [2,1,3,4] @ [3,5,4]^T", {2, 1, 3, 4}, {3, 5, 4}, nt));
+  c.push_back(
+      binary("matmul_nt", "broadcast batch [2,1,3,4] @ [3,5,4]^T", {2, 1, 3, 4}, {3, 5, 4}, nt));
   auto tn = [](const Tensor& a, const Tensor& b) { return matmul_tn(a, b); };
   c.push_back(binary("matmul_tn", "[4,3]^T @ [4,5]", {4, 3}, {4, 5}, tn));
   c.push_back(binary("matmul_tn", "batched [2,4,3]^T @ [2,4,5]", {2, 4, 3}, {2, 4, 5}, tn));
   c.push_back(binary("matmul_tn", "broadcast [4,3]^T @ [2,4,5]", {4, 3}, {2, 4, 5}, tn));
 
   auto normal_234 = [](Generator& g) { return TensorList{normal({2, 3, 4}, g)}; };
-  c.push_back({"reshape", "[2,3,4] -> [6,-1]", normal_234,
-               [](const TensorList& in) { return reshape(in[0], {6, -1}); }});
+  c.push_back({"reshape", "[2,3,4] -> [6,-1]", normal_234, [](const TensorList& in) {
+                 return reshape(in[0], {6, -1});
+               }});
   c.push_back({"transpose", "axes 0 and 2", normal_234,
                [](const TensorList& in) { return transpose(in[0], 0, 2); }});
-  c.push_back({"permute", "[2,0,1]", normal_234,
-               [](const TensorList& in) { return permute(in[0], {2, 0, 1}); }});
+  c.push_back({"permute", "[2,0,1]", normal_234, [](const TensorList& in) {
+                 return permute(in[0], {2, 0, 1});
+               }});
   c.push_back({"slice", "axis 1, [1, 3)", normal_234,
                [](const TensorList& in) { return slice(in[0], 1, 1, 2); }});
   c.push_back({"slice_backward", "axis 2, into extent 6 at 1", normal_234,
                [](const TensorList& in) { return slice_backward(in[0], 2, 1, 6); }});
   c.push_back({"concat", "[2,3] ++ [2,2] along axis 1",
-               [](Generator& g) { return TensorList{normal({2, 3}, g), normal({2, 2}, g)}; },
-               [](const TensorList& in) { return concat({in[0], in[1]}, 1); }});
+               [](Generator& g) {
+                 return TensorList{normal({2, 3}, g), normal({2, 2}, g)};
+               },
+               [](const TensorList& in) {
+                 return concat({in[0], in[1]}, 1);
+               }});
   c.push_back({"masked_fill", "mask [1,4] broadcast over [3,4]",
-               [](Generator& g) { return TensorList{normal({3, 4}, g)}; },
+               [](Generator& g) {
+                 return TensorList{normal({3, 4}, g)};
+               },
                [](const TensorList& in) {
                  return masked_fill(in[0], tensor({1, 0, 0, 1}, {1, 4}, f64), -5.0);
                }});
 
   c.push_back({"softmax", "last axis", normal_234,
                [](const TensorList& in) { return softmax(in[0], -1); }});
-  c.push_back({"softmax", "axis 0", normal_234,
-               [](const TensorList& in) { return softmax(in[0], 0); }});
+  c.push_back(
+      {"softmax", "axis 0", normal_234, [](const TensorList& in) { return softmax(in[0], 0); }});
   c.push_back({"log_softmax", "last axis", normal_234,
                [](const TensorList& in) { return log_softmax(in[0], -1); }});
   c.push_back({"embedding", "[5,3] table, ids [2,3] with repeats",
@@ -172,26 +206,26 @@ std::vector<OpCase> build_cases() {
                  return TensorList{normal({3, 3, 5}, g), int_tensor(answers, {3, 3})};
                },
                [](const TensorList& in) { return choice_scores(in[0], in[1]); }});
-  c.push_back({"length_normalized_loss", "one example, 3 choices [3,3,5]",
-               [answers](Generator& g) {
-                 return TensorList{normal({3, 3, 5}, g), int_tensor(answers, {3, 3}),
-                                   int_tensor({2}, {})};
-               },
-               [](const TensorList& in) { return length_normalized_loss(in[0], in[1], in[2]); }});
+  c.push_back(
+      {"length_normalized_loss", "one example, 3 choices [3,3,5]",
+       [answers](Generator& g) {
+         return TensorList{normal({3, 3, 5}, g), int_tensor(answers, {3, 3}), int_tensor({2}, {})};
+       },
+       [](const TensorList& in) { return length_normalized_loss(in[0], in[1], in[2]); }});
   c.push_back({"length_normalized_loss", "batch of 2, 2 choices [2,2,3,4]",
                [](Generator& g) {
-                 return TensorList{normal({2, 2, 3, 4}, g),
-                                   int_tensor({3, -100, -100, 0, 1, 2, 2, 2, -100, 1, -100, 0},
-                                              {2, 2, 3}),
-                                   int_tensor({1, 0}, {2})};
+                 return TensorList{
+                     normal({2, 2, 3, 4}, g),
+                     int_tensor({3, -100, -100, 0, 1, 2, 2, 2, -100, 1, -100, 0}, {2, 2, 3}),
+                     int_tensor({1, 0}, {2})};
                },
                [](const TensorList& in) { return length_normalized_loss(in[0], in[1], in[2]); }});
-  c.push_back({"tfew_loss", "L_LM + L_UL + L_LN, logits [3,3,5]",
-               [answers](Generator& g) {
-                 return TensorList{normal({3, 3, 5}, g), int_tensor(answers, {3, 3}),
-                                   int_tensor({0}, {})};
-               },
-               [](const TensorList& in) { return tfew_loss(in[0], in[1], in[2]); }});
+  c.push_back(
+      {"tfew_loss", "L_LM + L_UL + L_LN, logits [3,3,5]",
+       [answers](Generator& g) {
+         return TensorList{normal({3, 3, 5}, g), int_tensor(answers, {3, 3}), int_tensor({0}, {})};
+       },
+       [](const TensorList& in) { return tfew_loss(in[0], in[1], in[2]); }});
   return c;
 }
 
@@ -235,7 +269,8 @@ std::vector<OpCheckReport> check_ops(const std::vector<std::string>& ops,
     if (c.second_order) {
       GradcheckResult second = gradgradcheck(c.fn, inputs, options);
       if (!second.passed) {
-        second.message = fmt::format("{} ({}), second order: {}", c.op, c.case_name, second.message);
+        second.message =
+            fmt::format("{} ({}), second order: {}", c.op, c.case_name, second.message);
       }
       report.second_checked = true;
       merge(report.second, second);

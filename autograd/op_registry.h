@@ -14,11 +14,11 @@ namespace knob {
 
 /// @brief One gradient-check problem for one op.
 struct OpCase {
-  std::string op;    ///< the op's name, as in ops.h ("matmul")
+  std::string op;         ///< the op's name, as in ops.h ("matmul")
   std::string case_name;  ///< what this case exercises ("batched, broadcast batch axes")
   std::function<TensorList(Generator&)> make_inputs;  ///< f64 inputs, differentiable ones marked
-  GradcheckFn fn;    ///< inputs → output
-  bool second_order = true;  ///< also run gradgradcheck
+  GradcheckFn fn;                                     ///< inputs → output
+  bool second_order = true;                           ///< also run gradgradcheck
 };
 
 /// @brief Every case, grouped by op in the order of ops.h.
@@ -27,11 +27,11 @@ const std::vector<OpCase>& op_cases();
 
 /// @brief The result of checking one op over all of its cases.
 struct OpCheckReport {
-  std::string op;                    ///< op name
-  int cases = 0;                     ///< number of cases run
-  GradcheckResult first;             ///< worst first-order result (max errors, all passed?)
-  bool second_checked = false;       ///< whether any case ran gradgradcheck
-  GradcheckResult second;            ///< worst second-order result
+  std::string op;               ///< op name
+  int cases = 0;                ///< number of cases run
+  GradcheckResult first;        ///< worst first-order result (max errors, all passed?)
+  bool second_checked = false;  ///< whether any case ran gradgradcheck
+  GradcheckResult second;       ///< worst second-order result
   /// @brief Whether the op passed. @return first-order passed, and second-order where checked.
   bool passed() const { return first.passed && (!second_checked || second.passed); }
 };

@@ -23,12 +23,14 @@ namespace knob {
 /// shapes broadcast.
 /// @return a new tensor of the broadcast shape.
 Tensor add(const Tensor& a, const Tensor& b);
-/// @brief \f$ y = a - b \f$ (broadcast). Backward: \f$ \bar a = g, \bar b = -g \f$ (summed to shape).
+/// @brief \f$ y = a - b \f$ (broadcast). Backward: \f$ \bar a = g, \bar b = -g \f$ (summed to
+/// shape).
 /// @param a the left operand (f32 or f64). @param b the right operand, same dtype; the two
 /// shapes broadcast.
 /// @return a new tensor of the broadcast shape.
 Tensor sub(const Tensor& a, const Tensor& b);
-/// @brief \f$ y = a \odot b \f$ (broadcast). Backward: \f$ \bar a = g \odot b, \bar b = g \odot a \f$.
+/// @brief \f$ y = a \odot b \f$ (broadcast). Backward: \f$ \bar a = g \odot b, \bar b = g \odot a
+/// \f$.
 /// @param a the left operand (f32 or f64). @param b the right operand, same dtype; the two
 /// shapes broadcast.
 /// @return a new tensor of the broadcast shape.
@@ -79,7 +81,8 @@ Tensor relu(const Tensor& x);
 /// @param x the input (f32 or f64). @return y, same shape and dtype.
 Tensor erf(const Tensor& x);
 /// @brief Exact GELU, \f$ y = x\,\Phi(x) = \tfrac12 x (1 + \mathrm{erf}(x/\sqrt2)) \f$.
-/// Backward: \f$ \bar x = g\,(\Phi(x) + x\,\varphi(x)) \f$, \f$ \varphi(x) = e^{-x^2/2}/\sqrt{2\pi} \f$.
+/// Backward: \f$ \bar x = g\,(\Phi(x) + x\,\varphi(x)) \f$, \f$ \varphi(x) = e^{-x^2/2}/\sqrt{2\pi}
+/// \f$.
 /// @param x the input (f32 or f64). @return y, same shape and dtype.
 Tensor gelu(const Tensor& x);
 /// @brief Tanh-approximated GELU, \f$ y = \tfrac12 x (1 + \tanh u) \f$,
@@ -118,7 +121,8 @@ Tensor max(const Tensor& x, const std::vector<std::int64_t>& axes = {}, bool kee
 /// @return a tensor of `shape`.
 /// @throws ShapeError when `shape` does not broadcast to x's shape.
 Tensor sum_to(const Tensor& x, const Shape& shape);
-/// @brief Broadcast `x` to `shape` (copying). Backward: \f$ \bar x = \mathrm{sum\_to}(g, x.\mathrm{shape}) \f$.
+/// @brief Broadcast `x` to `shape` (copying). Backward: \f$ \bar x = \mathrm{sum\_to}(g,
+/// x.\mathrm{shape}) \f$.
 /// @param x the input. @param shape the target; x's shape must broadcast to it.
 /// @return a new tensor of `shape`.
 /// @throws ShapeError when x cannot be broadcast to `shape`.
@@ -237,8 +241,7 @@ Tensor embedding_backward(const Tensor& g, const Tensor& ids, std::int64_t num_r
 /// @return the mean loss, a scalar of the logits' dtype.
 /// @throws DTypeError for targets that are not i64; ShapeError for mismatched shapes;
 ///         ValueError for a target outside [0, V).
-Tensor cross_entropy(const Tensor& logits, const Tensor& targets,
-                     std::int64_t ignore_index = -100);
+Tensor cross_entropy(const Tensor& logits, const Tensor& targets, std::int64_t ignore_index = -100);
 /// @brief Mean squared error \f$ L = \frac1n \sum_i (a_i - b_i)^2 \f$ (same shapes).
 /// Backward: \f$ \bar a = 2g(a-b)/n, \bar b = -\bar a \f$.
 /// @param a the prediction (f32 or f64). @param b the target, same shape and dtype.

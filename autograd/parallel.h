@@ -30,7 +30,7 @@ void set_num_threads(int threads);
 /// @param work the estimated total cost of all n items.
 /// @param fn called as fn(begin, end) for disjoint ranges covering [0, n).
 /// @param min_work the least `work` worth splitting.
-void parallel_for(std::int64_t n, double work, const std::function<void(std::int64_t, std::int64_t)>& fn,
-                  double min_work = 2e6);
+void parallel_for(std::int64_t n, double work,
+                  const std::function<void(std::int64_t, std::int64_t)>& fn, double min_work = 2e6);
 
 }  // namespace knob

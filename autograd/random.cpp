@@ -1,8 +1,8 @@
 #include "autograd/random.h"
 
-#include <fmt/format.h>
-
 #include <cmath>
+
+#include <fmt/format.h>
 
 namespace knob {
 

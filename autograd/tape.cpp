@@ -1,9 +1,9 @@
 #include "autograd/tape.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <unordered_map>
+
+#include <fmt/format.h>
 
 #include "autograd/anomaly.h"
 #include "autograd/ops.h"
@@ -131,10 +131,10 @@ void run_backward(const TensorList& roots, const TensorList& root_grads, Backwar
     Node& node = **it;
     if (!node.pending_grad.defined()) continue;  // not on a path from the roots
     if (node.freed || !node.backward) {
-      throw AutogradError(fmt::format(
-          "backward: the '{}' node was already freed by an earlier backward(); use "
-          "retain_graph to backpropagate through a graph twice",
-          node.op));
+      throw AutogradError(
+          fmt::format("backward: the '{}' node was already freed by an earlier backward(); use "
+                      "retain_graph to backpropagate through a graph twice",
+                      node.op));
     }
     Tensor g = std::move(node.pending_grad);
     node.pending_grad = Tensor();
@@ -157,10 +157,10 @@ void run_backward(const TensorList& roots, const TensorList& root_grads, Backwar
       if (detail::anomaly_flag()) detail::check_gradient(node.op, i, gi);
       if (std::shared_ptr<Node> producer = input.grad_fn()) {
         if (producer->freed) {
-          throw AutogradError(fmt::format(
-              "backward: the '{}' node was already freed by an earlier backward(); use "
-              "retain_graph to backpropagate through a graph twice",
-              producer->op));
+          throw AutogradError(
+              fmt::format("backward: the '{}' node was already freed by an earlier backward(); use "
+                          "retain_graph to backpropagate through a graph twice",
+                          producer->op));
         }
         accumulate(producer->pending_grad, gi);
       } else {
@@ -194,10 +194,9 @@ Tensor seed_gradient(const Tensor& root, const Tensor& grad_output, const char* 
   if (!root.defined()) throw AutogradError(std::string(op) + ": the root tensor is undefined");
   if (grad_output.defined()) {
     if (grad_output.shape() != root.shape() || grad_output.dtype() != root.dtype()) {
-      throw AutogradError(fmt::format("{}: grad_output {} {} does not match the root {} {}", op,
-                                      shape_str(grad_output.shape()),
-                                      dtype_name(grad_output.dtype()), shape_str(root.shape()),
-                                      dtype_name(root.dtype())));
+      throw AutogradError(fmt::format(
+          "{}: grad_output {} {} does not match the root {} {}", op, shape_str(grad_output.shape()),
+          dtype_name(grad_output.dtype()), shape_str(root.shape()), dtype_name(root.dtype())));
     }
     return grad_output;
   }
@@ -282,11 +281,11 @@ void backward(const Tensor& root, const Tensor& grad_output, BackwardOptions opt
   run_backward({root}, {seed}, options, into_leaf, nullptr);
 }
 
-TensorList grad(const TensorList& outputs, const TensorList& inputs,
-                const TensorList& grad_outputs, BackwardOptions options) {
+TensorList grad(const TensorList& outputs, const TensorList& inputs, const TensorList& grad_outputs,
+                BackwardOptions options) {
   if (!grad_outputs.empty() && grad_outputs.size() != outputs.size()) {
-    throw AutogradError(fmt::format("grad: {} grad_outputs for {} outputs", grad_outputs.size(),
-                                    outputs.size()));
+    throw AutogradError(
+        fmt::format("grad: {} grad_outputs for {} outputs", grad_outputs.size(), outputs.size()));
   }
   TensorList seeds;
   for (std::size_t i = 0; i < outputs.size(); ++i) {
@@ -297,8 +296,8 @@ TensorList grad(const TensorList& outputs, const TensorList& inputs,
   std::unordered_map<const Node*, std::size_t> node_index;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (!inputs[i].requires_grad()) {
-      throw AutogradError(fmt::format("grad: input {} ({}) does not require grad", i,
-                                      describe(inputs[i])));
+      throw AutogradError(
+          fmt::format("grad: input {} ({}) does not require grad", i, describe(inputs[i])));
     }
     if (std::shared_ptr<Node> node = inputs[i].grad_fn()) {
       node_index[node.get()] = i;
@@ -325,8 +324,9 @@ TensorList grad(const TensorList& outputs, const TensorList& inputs,
 // ------------------------------------------------------------------------------ inspection ----
 
 std::size_t tape_size() {
-  return static_cast<std::size_t>(std::count_if(
-      tape.nodes.begin(), tape.nodes.end(), [](const std::weak_ptr<Node>& n) { return !n.expired(); }));
+  return static_cast<std::size_t>(
+      std::count_if(tape.nodes.begin(), tape.nodes.end(),
+                    [](const std::weak_ptr<Node>& n) { return !n.expired(); }));
 }
 
 std::string tape_listing() {

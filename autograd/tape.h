@@ -35,15 +35,15 @@ using BackwardFn = std::function<TensorList(const Tensor& grad_output)>;
 /// @brief One recorded operation.
 class Node {
  public:
-  std::string op;                   ///< the op's name, e.g. "matmul"
-  std::uint64_t sequence = 0;       ///< position on the tape (increasing in time)
-  TensorList inputs;                ///< the op's inputs, in order
-  BackwardFn backward;              ///< the backward rule; null once the graph is freed
-  std::weak_ptr<TensorImpl> output; ///< the op's result (weak: the result owns this node)
-  Shape shape;                      ///< the output's shape
-  DType dtype = DType::f32;         ///< the output's dtype
-  bool freed = false;               ///< true after a backward() without retain_graph
-  Tensor pending_grad;              ///< dL/d(output) gathered during a backward walk
+  std::string op;                    ///< the op's name, e.g. "matmul"
+  std::uint64_t sequence = 0;        ///< position on the tape (increasing in time)
+  TensorList inputs;                 ///< the op's inputs, in order
+  BackwardFn backward;               ///< the backward rule; null once the graph is freed
+  std::weak_ptr<TensorImpl> output;  ///< the op's result (weak: the result owns this node)
+  Shape shape;                       ///< the output's shape
+  DType dtype = DType::f32;          ///< the output's dtype
+  bool freed = false;                ///< true after a backward() without retain_graph
+  Tensor pending_grad;               ///< dL/d(output) gathered during a backward walk
 };
 
 /// @brief Is recording enabled on this thread? (true unless a NoGradGuard is active)

@@ -1,10 +1,10 @@
 #include "autograd/tensor.h"
 
-#include <fmt/format.h>
-
 #include <cmath>
 #include <cstring>
 #include <new>
+
+#include <fmt/format.h>
 
 #include "autograd/buffer_pool.h"
 #include "autograd/ops.h"
@@ -36,7 +36,7 @@ constexpr std::size_t kAlignment = 64;
 std::size_t rounded_bytes(std::size_t bytes) {
   return (bytes + kAlignment - 1) / kAlignment * kAlignment + kAlignment;
 }
-}
+}  // namespace
 
 Storage::Storage(std::size_t bytes) : bytes_(bytes) {
   // Blocks come from (and return to) the thread's buffer cache: see buffer_pool.h.
@@ -64,8 +64,8 @@ template <class T>
 T* Tensor::data() const {
   const TensorImpl& impl = checked();
   if (impl.dtype != dtype_of<T>()) {
-    throw DTypeError(fmt::format("data<{}>(): the tensor's dtype is {}",
-                                 dtype_name(dtype_of<T>()), dtype_name(impl.dtype)));
+    throw DTypeError(fmt::format("data<{}>(): the tensor's dtype is {}", dtype_name(dtype_of<T>()),
+                                 dtype_name(impl.dtype)));
   }
   return static_cast<T*>(impl.storage->data()) + impl.offset;
 }
@@ -125,8 +125,8 @@ void write_element(TensorImpl& impl, std::int64_t linear, double value) {
 
 double Tensor::item() const {
   if (numel() != 1) {
-    throw ValueError(fmt::format("item: expected a tensor with one element, got shape {}",
-                                 shape_str(shape())));
+    throw ValueError(
+        fmt::format("item: expected a tensor with one element, got shape {}", shape_str(shape())));
   }
   return read_element(*impl_, 0);
 }
@@ -156,14 +156,14 @@ bool Tensor::requires_grad() const { return checked().requires_grad; }
 Tensor& Tensor::requires_grad_(bool enabled) {
   const TensorImpl& impl = checked();
   if (impl.grad_fn) {
-    throw AutogradError(
-        "requires_grad_: only leaves can be marked; this tensor was computed by '" +
-        impl.grad_fn->op + "' (call detach() first to make a new leaf)");
+    throw AutogradError("requires_grad_: only leaves can be marked; this tensor was computed by '" +
+                        impl.grad_fn->op + "' (call detach() first to make a new leaf)");
   }
   if (enabled && !is_floating(impl.dtype)) {
-    throw AutogradError(fmt::format("requires_grad_: a {} tensor cannot require grad (only f32 "
-                                    "and f64 are differentiable)",
-                                    dtype_name(impl.dtype)));
+    throw AutogradError(
+        fmt::format("requires_grad_: a {} tensor cannot require grad (only f32 "
+                    "and f64 are differentiable)",
+                    dtype_name(impl.dtype)));
   }
   impl_->requires_grad = enabled;
   return *this;
@@ -175,10 +175,10 @@ Tensor Tensor::grad() const {
   const TensorImpl& impl = checked();
   const std::string label = impl.name.empty() ? std::string("tensor") : "'" + impl.name + "'";
   if (!impl.requires_grad) {
-    throw AutogradError(fmt::format(
-        "grad: {} of shape {} does not require grad, so it has no gradient (call "
-        "requires_grad_() before computing with it)",
-        label, shape_str(impl.shape)));
+    throw AutogradError(
+        fmt::format("grad: {} of shape {} does not require grad, so it has no gradient (call "
+                    "requires_grad_() before computing with it)",
+                    label, shape_str(impl.shape)));
   }
   if (impl.grad_fn) {
     throw AutogradError(fmt::format(
@@ -187,9 +187,9 @@ Tensor Tensor::grad() const {
         label, shape_str(impl.shape), impl.grad_fn->op));
   }
   if (!impl.grad) {
-    throw AutogradError(fmt::format(
-        "grad: {} of shape {} has no gradient yet (no backward() has reached it)", label,
-        shape_str(impl.shape)));
+    throw AutogradError(
+        fmt::format("grad: {} of shape {} has no gradient yet (no backward() has reached it)",
+                    label, shape_str(impl.shape)));
   }
   return Tensor(impl.grad);
 }
@@ -222,9 +222,10 @@ Tensor Tensor::detach() const {
 
 Tensor Tensor::clone() const {
   Tensor out = empty(shape(), dtype());
-  std::memcpy(out.impl()->storage->data(),
-              static_cast<const char*>(impl_->storage->data()) + impl_->offset * dtype_size(dtype()),
-              static_cast<std::size_t>(numel()) * dtype_size(dtype()));
+  std::memcpy(
+      out.impl()->storage->data(),
+      static_cast<const char*>(impl_->storage->data()) + impl_->offset * dtype_size(dtype()),
+      static_cast<std::size_t>(numel()) * dtype_size(dtype()));
   return out;
 }
 
@@ -299,8 +300,8 @@ Tensor ones_like(const Tensor& like) { return ones(like.shape(), like.dtype()); 
 
 Tensor arange(double start, double stop, double step, DType dtype) {
   if (step == 0.0 || !std::isfinite(start) || !std::isfinite(stop) || !std::isfinite(step)) {
-    throw ValueError(fmt::format("arange: invalid range start={} stop={} step={}", start, stop,
-                                 step));
+    throw ValueError(
+        fmt::format("arange: invalid range start={} stop={} step={}", start, stop, step));
   }
   const auto n = static_cast<std::int64_t>(std::max(0.0, std::ceil((stop - start) / step)));
   Tensor out = empty({n}, dtype);

@@ -52,11 +52,12 @@ void write_cli_fixtures(const std::string& dir) {
   nn::save_model_dir(*model, (fs::path(dir) / "model").string());
   nn::write_safetensors((fs::path(dir) / "batch.safetensors").string(), tiny_batch());
   ia3::AdapterFile adapter{tiny_adapter(*model), ia3::AdapterConfig::spec_default(),
-                          model->config()};
+                           model->config()};
   ia3::save_adapter((fs::path(dir) / "adapter.safetensors").string(), adapter);
   ia3::export_peft(adapter, (fs::path(dir) / "peft").string());
   nn::atomic_write_bytes((fs::path(dir) / "config.json").string(), tiny_config().to_json());
-  nn::atomic_write_bytes((fs::path(dir) / "garbage.safetensors").string(), "not a safetensors file");
+  nn::atomic_write_bytes((fs::path(dir) / "garbage.safetensors").string(),
+                         "not a safetensors file");
   nn::atomic_write_bytes((fs::path(dir) / "empty").string(), "");
 }
 

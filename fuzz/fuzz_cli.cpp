@@ -77,7 +77,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::size_t end = input.find('\n', start);
     if (end == std::string_view::npos) end = input.size();
     std::string_view arg = input.substr(start, end - start);
-    arg = arg.substr(0, arg.find('\0'));  // what a C string (argv) would hold
+    arg = arg.substr(0, arg.find('\0'));        // what a C string (argv) would hold
     if (!stays_in_scratch_dir(arg)) return -1;  // not worth keeping in the corpus
     long_running = long_running || is_long_running(arg);
     args.emplace_back(arg);

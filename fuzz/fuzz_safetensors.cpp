@@ -21,9 +21,12 @@ std::size_t byte_size(const knob::Tensor& t) {
 
 const void* raw_bytes(const knob::Tensor& t) {
   switch (t.dtype()) {
-    case knob::DType::f32: return t.data<float>();
-    case knob::DType::f64: return t.data<double>();
-    default: return t.data<std::int64_t>();
+    case knob::DType::f32:
+      return t.data<float>();
+    case knob::DType::f64:
+      return t.data<double>();
+    default:
+      return t.data<std::int64_t>();
   }
 }
 

@@ -4,8 +4,8 @@
 //   make_seed_corpus <repo>/fuzz/corpus
 //
 // Run it again after a file format changes; the output is deterministic.
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -38,7 +38,8 @@ std::string safetensors_by_hand(const std::string& header, const std::string& da
 
 void write_all(const fs::path& dir, const std::vector<std::pair<std::string, std::string>>& files) {
   fs::create_directories(dir);
-  for (const auto& [name, bytes] : files) knob::nn::atomic_write_bytes((dir / name).string(), bytes);
+  for (const auto& [name, bytes] : files)
+    knob::nn::atomic_write_bytes((dir / name).string(), bytes);
   std::printf("%-40s %zu files\n", dir.string().c_str(), files.size());
 }
 
@@ -53,32 +54,35 @@ void safetensors_corpus(const fs::path& dir) {
   const std::string valid = serialize_safetensors(
       {{"w", knob::tensor({1, -2, 3.5, 0}, {2, 2})}, {"b", knob::tensor({0.25}, {1})}},
       {{"format", "pt"}});
-  const std::string mixed = serialize_safetensors(
-      {{"ids", knob::int_tensor({1, 2, 3}, {3})},
-       {"x64", knob::tensor({1e-300, -0.0}, {2}, DType::f64)},
-       {"scalar", knob::scalar(7)},
-       {"empty", knob::zeros({0, 3})}});
-  write_all(dir, {
-      {"valid_f32_with_metadata", valid},
-      {"valid_mixed_dtypes_scalar_empty", mixed},
-      {"valid_no_tensors", serialize_safetensors({})},
-      {"valid_i32_by_hand",
-       safetensors_by_hand(R"({"t":{"dtype":"I32","shape":[2],"data_offsets":[0,8]}})",
-                           std::string("\x01\0\0\0\x02\0\0\0", 8))},
-      {"bad_truncated", valid.substr(0, valid.size() - 3)},
-      {"bad_header_length_beyond_file", std::string("\xff\xff\0\0\0\0\0\0{}", 10)},
-      {"bad_json", safetensors_by_hand(R"({"t":{"dtype":"F32",)", "")},
-      {"bad_overlap",
-       safetensors_by_hand(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-                           R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
-                           std::string(12, '\0'))},
-      {"bad_huge_shape",
-       safetensors_by_hand(
-           R"({"t":{"dtype":"F64","shape":[1000000,1000000,1000000],"data_offsets":[0,8]}})",
-           std::string(8, '\0'))},
-      {"bad_dtype", safetensors_by_hand(R"({"t":{"dtype":"BF16","shape":[1],"data_offsets":[0,2]}})",
-                                        std::string(2, '\0'))},
-  });
+  const std::string mixed =
+      serialize_safetensors({{"ids", knob::int_tensor({1, 2, 3}, {3})},
+                             {"x64", knob::tensor({1e-300, -0.0}, {2}, DType::f64)},
+                             {"scalar", knob::scalar(7)},
+                             {"empty", knob::zeros({0, 3})}});
+  write_all(
+      dir,
+      {
+          {"valid_f32_with_metadata", valid},
+          {"valid_mixed_dtypes_scalar_empty", mixed},
+          {"valid_no_tensors", serialize_safetensors({})},
+          {"valid_i32_by_hand",
+           safetensors_by_hand(R"({"t":{"dtype":"I32","shape":[2],"data_offsets":[0,8]}})",
+                               std::string("\x01\0\0\0\x02\0\0\0", 8))},
+          {"bad_truncated", valid.substr(0, valid.size() - 3)},
+          {"bad_header_length_beyond_file", std::string("\xff\xff\0\0\0\0\0\0{}", 10)},
+          {"bad_json", safetensors_by_hand(R"({"t":{"dtype":"F32",)", "")},
+          {"bad_overlap",
+           safetensors_by_hand(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                               R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+                               std::string(12, '\0'))},
+          {"bad_huge_shape",
+           safetensors_by_hand(
+               R"({"t":{"dtype":"F64","shape":[1000000,1000000,1000000],"data_offsets":[0,8]}})",
+               std::string(8, '\0'))},
+          {"bad_dtype",
+           safetensors_by_hand(R"({"t":{"dtype":"BF16","shape":[1],"data_offsets":[0,2]}})",
+                               std::string(2, '\0'))},
+      });
 }
 
 void config_corpus(const fs::path& dir) {
@@ -88,21 +92,22 @@ void config_corpus(const fs::path& dir) {
   odd.max_seq_len = 1;
   odd.activation = knob::nn::Activation::gelu_tanh;
   odd.dropout = 0.1;
-  write_all(dir, {
-      {"valid_spec", knob::nn::TransformerConfig{}.to_json()},
-      {"valid_tiny", knob::fuzz::tiny_config().to_json()},
-      {"valid_odd_sizes_with_dropout", odd.to_json()},
-      {"bad_not_divisible",
-       R"({"vocab_size": 32, "d_model": 30, "n_heads": 4, "n_layers": 2, "d_ff": 256,
+  write_all(dir,
+            {
+                {"valid_spec", knob::nn::TransformerConfig{}.to_json()},
+                {"valid_tiny", knob::fuzz::tiny_config().to_json()},
+                {"valid_odd_sizes_with_dropout", odd.to_json()},
+                {"bad_not_divisible",
+                 R"({"vocab_size": 32, "d_model": 30, "n_heads": 4, "n_layers": 2, "d_ff": 256,
            "max_seq_len": 32, "activation": "gelu", "layer_norm_eps": 1e-5})"},
-      {"bad_missing_and_unknown_keys",
-       R"({"vocab": 32, "d_model": 64, "n_heads": 4, "n_layers": 2, "d_ff": 256,
+                {"bad_missing_and_unknown_keys",
+                 R"({"vocab": 32, "d_model": 64, "n_heads": 4, "n_layers": 2, "d_ff": 256,
            "max_seq_len": 32, "activation": "gelu"})"},
-      {"bad_types_and_ranges",
-       R"({"vocab_size": -1, "d_model": 64.5, "n_heads": "4", "n_layers": 0, "d_ff": 256,
+                {"bad_types_and_ranges",
+                 R"({"vocab_size": -1, "d_model": 64.5, "n_heads": "4", "n_layers": 0, "d_ff": 256,
            "max_seq_len": 32, "activation": "swish", "layer_norm_eps": 0, "dropout": 1})"},
-      {"bad_json", R"({"vocab_size": 32, "d_model": )"},
-  });
+                {"bad_json", R"({"vocab_size": 32, "d_model": )"},
+            });
 }
 
 void state_dict_corpus(const fs::path& dir) {
@@ -116,13 +121,13 @@ void state_dict_corpus(const fs::path& dir) {
   knob::nn::NamedTensors as_f64;
   for (const auto& [name, t] : weights) as_f64.emplace_back(name, t.to(knob::DType::f64));
   write_all(dir, {
-      {"valid_weights", serialize_safetensors(weights, {{"format", "knob"}})},
-      {"valid_weights_f64", serialize_safetensors(as_f64)},
-      {"valid_ia3_adapter", serialize_safetensors(knob::fuzz::tiny_adapter(*model))},
-      {"bad_missing_weight", serialize_safetensors(missing)},
-      {"bad_wrong_shape", serialize_safetensors(wrong_shape)},
-      {"bad_extra_weight", serialize_safetensors(extra)},
-  });
+                     {"valid_weights", serialize_safetensors(weights, {{"format", "knob"}})},
+                     {"valid_weights_f64", serialize_safetensors(as_f64)},
+                     {"valid_ia3_adapter", serialize_safetensors(knob::fuzz::tiny_adapter(*model))},
+                     {"bad_missing_weight", serialize_safetensors(missing)},
+                     {"bad_wrong_shape", serialize_safetensors(wrong_shape)},
+                     {"bad_extra_weight", serialize_safetensors(extra)},
+                 });
 }
 
 std::string read_bytes(const fs::path& path) {
@@ -165,56 +170,60 @@ void adapter_corpus(const fs::path& dir, const fs::path& scratch) {
   const std::size_t at = wrong_type.find("\"IA3\"");
   if (at != std::string::npos) wrong_type.replace(at, 5, "\"LORA\"");
 
-  write_all(dir, {
-      {"valid_knob_adapter", knob_file},
-      {"valid_peft", peft_input(adapter, scratch / "peft")},
-      {"valid_peft_regex_targets", peft_input(by_regex, scratch / "peft_regex")},
-      {"bad_truncated", knob_file.substr(0, knob_file.size() / 2)},
-      {"bad_two_dimensional_vector", serialize_safetensors(two_d, parsed.metadata)},
-      {"bad_nan_vector", serialize_safetensors(not_finite, parsed.metadata)},
-      {"bad_unknown_vector_name", serialize_safetensors(unknown_name, parsed.metadata)},
-      {"bad_peft_type", wrong_type},
-      {"bad_peft_config_json", "{\"peft_type\": \"IA3\", \"target_modules\": [\n----\n"},
-  });
+  write_all(dir,
+            {
+                {"valid_knob_adapter", knob_file},
+                {"valid_peft", peft_input(adapter, scratch / "peft")},
+                {"valid_peft_regex_targets", peft_input(by_regex, scratch / "peft_regex")},
+                {"bad_truncated", knob_file.substr(0, knob_file.size() / 2)},
+                {"bad_two_dimensional_vector", serialize_safetensors(two_d, parsed.metadata)},
+                {"bad_nan_vector", serialize_safetensors(not_finite, parsed.metadata)},
+                {"bad_unknown_vector_name", serialize_safetensors(unknown_name, parsed.metadata)},
+                {"bad_peft_type", wrong_type},
+                {"bad_peft_config_json", "{\"peft_type\": \"IA3\", \"target_modules\": [\n----\n"},
+            });
 }
 
 void cli_corpus(const fs::path& dir) {
-  const std::vector<std::string> grads = {"grads", "--model", "model", "--batch",
-                                          "batch.safetensors", "--out", "g.safetensors"};
+  const std::vector<std::string> grads = {
+      "grads", "--model", "model", "--batch", "batch.safetensors", "--out", "g.safetensors"};
   auto with = [&](std::vector<std::string> extra) {
     std::vector<std::string> args = grads;
     args.insert(args.end(), extra.begin(), extra.end());
     return lines(args);
   };
-  write_all(dir, {
-      {"info", "info"},
-      {"version", "--version"},
-      {"help", "--help"},
-      {"grads_full_f64", lines(grads)},
-      {"grads_ia3_f32_adapter",
-       with({"--trainable", "ia3", "--dtype", "f32", "--adapter", "adapter.safetensors"})},
-      {"grads_bad_batch", lines({"grads", "--model", "model", "--batch", "garbage.safetensors",
-                                 "--out", "g.safetensors"})},
-      {"grads_batch_is_a_model", lines({"grads", "--model", "model", "--batch",
-                                        "model/model.safetensors", "--out", "g.safetensors"})},
-      {"grads_missing_model", lines({"grads", "--model", "nowhere", "--batch",
-                                     "batch.safetensors", "--out", "g.safetensors"})},
-      {"grads_bad_dtype", with({"--dtype", "f16"})},
-      {"grads_missing_value", lines({"grads", "--model"})},
-      {"compare", lines({"compare", "batch.safetensors", "batch.safetensors", "--rtol", "0"})},
-      {"compare_empty", lines({"compare", "empty", "adapter.safetensors"})},
-      {"gradcheck_op", lines({"gradcheck", "--op", "matmul", "--json"})},
-      {"train_options", lines({"train", "--config", "config.json", "--steps", "3", "--out", "m2",
-                               "--lr", "1e-3", "-q"})},
-      {"eval_options", lines({"eval", "--model", "model", "--rows", "8", "--json"})},
-      {"unknown_command", "frobnicate"},
-      {"tour", lines({"tour", "--out-dir", "pictures"})},
-      {"export_peft", lines({"export-peft", "--adapter", "adapter.safetensors", "--out", "peft"})},
-      {"import_peft", lines({"import-peft", "--in", "peft", "--out", "a2.safetensors", "--model",
-                             "model"})},
-      {"eval_adapter", lines({"eval", "--model", "model", "--adapter", "adapter.safetensors"})},
-      {"demo", lines({"demo", "--seed", "3", "--json"})},
-  });
+  write_all(
+      dir,
+      {
+          {"info", "info"},
+          {"version", "--version"},
+          {"help", "--help"},
+          {"grads_full_f64", lines(grads)},
+          {"grads_ia3_f32_adapter",
+           with({"--trainable", "ia3", "--dtype", "f32", "--adapter", "adapter.safetensors"})},
+          {"grads_bad_batch", lines({"grads", "--model", "model", "--batch", "garbage.safetensors",
+                                     "--out", "g.safetensors"})},
+          {"grads_batch_is_a_model", lines({"grads", "--model", "model", "--batch",
+                                            "model/model.safetensors", "--out", "g.safetensors"})},
+          {"grads_missing_model", lines({"grads", "--model", "nowhere", "--batch",
+                                         "batch.safetensors", "--out", "g.safetensors"})},
+          {"grads_bad_dtype", with({"--dtype", "f16"})},
+          {"grads_missing_value", lines({"grads", "--model"})},
+          {"compare", lines({"compare", "batch.safetensors", "batch.safetensors", "--rtol", "0"})},
+          {"compare_empty", lines({"compare", "empty", "adapter.safetensors"})},
+          {"gradcheck_op", lines({"gradcheck", "--op", "matmul", "--json"})},
+          {"train_options", lines({"train", "--config", "config.json", "--steps", "3", "--out",
+                                   "m2", "--lr", "1e-3", "-q"})},
+          {"eval_options", lines({"eval", "--model", "model", "--rows", "8", "--json"})},
+          {"unknown_command", "frobnicate"},
+          {"tour", lines({"tour", "--out-dir", "pictures"})},
+          {"export_peft",
+           lines({"export-peft", "--adapter", "adapter.safetensors", "--out", "peft"})},
+          {"import_peft",
+           lines({"import-peft", "--in", "peft", "--out", "a2.safetensors", "--model", "model"})},
+          {"eval_adapter", lines({"eval", "--model", "model", "--adapter", "adapter.safetensors"})},
+          {"demo", lines({"demo", "--seed", "3", "--json"})},
+      });
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 #include "ia3/adapter.h"
 
-#include <fmt/format.h>
-
 #include <cstring>
 #include <map>
+
+#include <fmt/format.h>
 
 #include "autograd/ops.h"
 #include "autograd/tape.h"
@@ -65,8 +65,8 @@ std::string AdapterReport::to_string() const {
                        m.trainable, m.frozen);
   }
   out += fmt::format("{:<{}}  {:>10}  {:>10}\n", "total", width, trainable, frozen);
-  out += fmt::format("adapter: {} bytes; trainable share {:.4f}% of {} parameters\n",
-                     adapter_bytes, 100.0 * share(), trainable + frozen);
+  out += fmt::format("adapter: {} bytes; trainable share {:.4f}% of {} parameters\n", adapter_bytes,
+                     100.0 * share(), trainable + frozen);
   return out;
 }
 
@@ -108,8 +108,7 @@ Adapter::Adapter(std::shared_ptr<nn::Module> model, AdapterConfig config, Genera
     AdaptedLayer layer;
     layer.module_path = path;
     layer.linear = linear;
-    layer.side = config_.feedforward_modules.matches(path) ? ScaledSide::input
-                                                           : ScaledSide::output;
+    layer.side = config_.feedforward_modules.matches(path) ? ScaledSide::input : ScaledSide::output;
     const bool fused = config_.fused_qkv_modules.matches(path);
     if (fused && (layer.side == ScaledSide::input || linear->out_features() % 3 != 0)) {
       problems.push_back(fmt::format(
@@ -127,7 +126,8 @@ Adapter::Adapter(std::shared_ptr<nn::Module> model, AdapterConfig config, Genera
     const std::string name = last_name(path);
     const std::string prefix = parent_of(path).empty() ? "" : parent_of(path) + ".";
     if (auto attn = std::dynamic_pointer_cast<nn::MultiHeadAttention>(parent);
-        attn && !fused && layer.side == ScaledSide::output && (name == "k_proj" || name == "v_proj")) {
+        attn && !fused && layer.side == ScaledSide::output &&
+        (name == "k_proj" || name == "v_proj")) {
       attn->enable_ia3();
       layer.built_in = true;
       layer.vector = name == "k_proj" ? attn->l_k() : attn->l_v();
@@ -151,16 +151,16 @@ Adapter::Adapter(std::shared_ptr<nn::Module> model, AdapterConfig config, Genera
   for (auto& [path, module] : model_->named_modules()) {
     if (path.empty() || config_.target_modules.matches(path)) continue;
     if (config_.feedforward_modules.matches(path) || config_.fused_qkv_modules.matches(path)) {
-      problems.push_back(fmt::format("'{}' is selected as feedforward or fused but not as a target",
-                                     path));
+      problems.push_back(
+          fmt::format("'{}' is selected as feedforward or fused but not as a target", path));
     }
   }
   if (layers_.empty() && problems.empty()) {
     problems.push_back("no module matches target_modules");
   }
   if (!problems.empty()) {
-    throw ValueError(fmt::format("IA3 adapter on {}: {}", model_->type_name(),
-                                 fmt::join(problems, "; ")));
+    throw ValueError(
+        fmt::format("IA3 adapter on {}: {}", model_->type_name(), fmt::join(problems, "; ")));
   }
 
   // Initial values, then: everything frozen except the vectors.
@@ -205,7 +205,8 @@ void Adapter::load_vectors(const nn::NamedTensors& values) {
     if (!known) problems.push_back("unexpected " + name);
   }
   if (!problems.empty()) {
-    throw ShapeError(fmt::format("IA3 adapter: cannot load vectors: {}", fmt::join(problems, "; ")));
+    throw ShapeError(
+        fmt::format("IA3 adapter: cannot load vectors: {}", fmt::join(problems, "; ")));
   }
   NoGradGuard no_grad;
   for (AdaptedLayer& layer : layers_) assign(layer.vector, given.at(layer.vector_name));
@@ -225,11 +226,11 @@ void Adapter::fold_layer(const AdaptedLayer& layer, const Tensor& vector) const 
   const Tensor& W0 = layer.original_weight;  // [out, in]
   const Tensor& b0 = layer.original_bias;    // [out]
   if (layer.side == ScaledSide::output) {
-    const Tensor scale = full_row_scale(layer, vector);                   // [out]
-    assign(layer.linear->weight(), mul(W0, reshape(scale, {-1, 1})));    // diag(l) W0: rows
-    assign(layer.linear->bias(), mul(b0, scale));                        // l ⊙ b0
+    const Tensor scale = full_row_scale(layer, vector);                // [out]
+    assign(layer.linear->weight(), mul(W0, reshape(scale, {-1, 1})));  // diag(l) W0: rows
+    assign(layer.linear->bias(), mul(b0, scale));                      // l ⊙ b0
   } else {
-    assign(layer.linear->weight(), mul(W0, reshape(vector, {1, -1})));   // W0 diag(l): columns
+    assign(layer.linear->weight(), mul(W0, reshape(vector, {1, -1})));  // W0 diag(l): columns
     assign(layer.linear->bias(), b0);
   }
 }
@@ -251,13 +252,13 @@ void Adapter::route_gradients() {
       const Tensor& W0 = layer.original_weight;
       Tensor g;
       if (layer.side == ScaledSide::output) {
-        g = sum(mul(weight.grad(), W0), {1});                           // Σ_j Ḡ_ij W0_ij: [out]
+        g = sum(mul(weight.grad(), W0), {1});  // Σ_j Ḡ_ij W0_ij: [out]
         if (bias.has_grad()) g = add(g, mul(bias.grad(), layer.original_bias));  // + ḡ_i b0_i
         if (layer.first_scaled_row > 0) {
           g = slice(g, 0, layer.first_scaled_row, g.size(0) - layer.first_scaled_row);
         }
       } else {
-        g = sum(mul(weight.grad(), W0), {0});                           // Σ_i Ḡ_ij W0_ij: [in]
+        g = sum(mul(weight.grad(), W0), {0});  // Σ_i Ḡ_ij W0_ij: [in]
       }
       layer.vector.set_grad(layer.vector.has_grad() ? add(layer.vector.grad(), g) : g);
     }
@@ -293,9 +294,9 @@ void Adapter::merge() {
   for (AdaptedLayer& layer : layers_) {
     vectors_at_merge_.push_back(layer.vector.clone());
     if (layer.built_in) {
-      fold_layer(layer, layer.vector);                  // the weights take l ...
-      assign(layer.vector, ones_like(layer.vector));    // ... and the model's l becomes 1
-    }  // folded layers already hold diag(l) W0
+      fold_layer(layer, layer.vector);                // the weights take l ...
+      assign(layer.vector, ones_like(layer.vector));  // ... and the model's l becomes 1
+    }                                                 // folded layers already hold diag(l) W0
   }
   merged_ = true;
 }

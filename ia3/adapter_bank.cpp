@@ -99,12 +99,14 @@ void AdapterBank::select(const std::string& name) {
   selected_ = name;
 }
 
-Tensor AdapterBank::forward_mixed(const Tensor& ids, const std::vector<std::string>& per_row) const {
-  if (!ids.defined() || ids.dim() != 2 || static_cast<std::int64_t>(per_row.size()) != ids.size(0)) {
-    throw ValueError(fmt::format("AdapterBank::forward_mixed: need one adapter name per row of ids "
-                                 "{}, got {} names",
-                                 ids.defined() ? shape_str(ids.shape()) : "(undefined)",
-                                 per_row.size()));
+Tensor AdapterBank::forward_mixed(const Tensor& ids,
+                                  const std::vector<std::string>& per_row) const {
+  if (!ids.defined() || ids.dim() != 2 ||
+      static_cast<std::int64_t>(per_row.size()) != ids.size(0)) {
+    throw ValueError(
+        fmt::format("AdapterBank::forward_mixed: need one adapter name per row of ids "
+                    "{}, got {} names",
+                    ids.defined() ? shape_str(ids.shape()) : "(undefined)", per_row.size()));
   }
   for (const std::string& name : per_row) {
     if (!name.empty()) (void)vectors_of(name);  // unknown names fail before anything changes

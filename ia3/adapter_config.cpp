@@ -1,8 +1,8 @@
 #include "ia3/adapter_config.h"
 
-#include <fmt/format.h>
-
 #include <regex>
+
+#include <fmt/format.h>
 
 #include "autograd/error.h"
 
@@ -21,8 +21,8 @@ bool ModuleSelector::matches(const std::string& path) const {
   try {
     return std::regex_match(path, std::regex(regex, std::regex::ECMAScript));
   } catch (const std::regex_error& e) {
-    throw ValueError(fmt::format("IA3 config: invalid regular expression '{}': {}", regex,
-                                 e.what()));
+    throw ValueError(
+        fmt::format("IA3 config: invalid regular expression '{}': {}", regex, e.what()));
   }
 }
 

@@ -1,14 +1,14 @@
 #include "ia3/adapter_file.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "autograd/ops.h"
 #include "nn/atomic_file.h"
@@ -26,7 +26,8 @@ constexpr const char* kPeftPrefix = "base_model.model.";
 constexpr const char* kPeftSuffix = ".ia3_l";
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 bool starts_with(const std::string& s, const std::string& prefix) {
@@ -157,7 +158,8 @@ AdapterFile load_adapter(const std::string& path) {
     }
   }
   try {
-    adapter.config.target_modules = selector_from_json(meta("target_modules"), path, "target_modules");
+    adapter.config.target_modules =
+        selector_from_json(meta("target_modules"), path, "target_modules");
     adapter.config.feedforward_modules =
         selector_from_json(meta("feedforward_modules"), path, "feedforward_modules");
     adapter.config.fused_qkv_modules =
@@ -188,8 +190,8 @@ AdapterFile load_adapter(const std::string& path) {
       if (block >= c.n_layers) {
         problems.push_back(fmt::format("'{}': the base model has {} blocks", name, c.n_layers));
       } else if (t.size(0) != want) {
-        problems.push_back(fmt::format("'{}' has {} entries, the base model needs {}", name,
-                                       t.size(0), want));
+        problems.push_back(
+            fmt::format("'{}' has {} entries, the base model needs {}", name, t.size(0), want));
       }
     }
     adapter.vectors.emplace_back(name, t);
@@ -204,9 +206,10 @@ AdapterFile load_adapter(const std::string& path) {
 
 void export_peft(const AdapterFile& adapter, const std::string& dir) {
   if (!adapter.config.fused_qkv_modules.empty()) {
-    throw ValueError(fmt::format("export_peft {}: PEFT's IA3 cannot scale part of a fused q,k,v "
-                                 "projection; this adapter has fused_qkv_modules",
-                                 dir));
+    throw ValueError(
+        fmt::format("export_peft {}: PEFT's IA3 cannot scale part of a fused q,k,v "
+                    "projection; this adapter has fused_qkv_modules",
+                    dir));
   }
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -270,29 +273,29 @@ AdapterFile import_peft(const std::string& dir) {
       problems.push_back(fmt::format("'{}' is not base_model.model.<module>.ia3_l", key));
       continue;
     }
-    const std::string module = key.substr(std::string(kPeftPrefix).size(),
-                                          key.size() - std::string(kPeftPrefix).size() -
-                                              std::string(kPeftSuffix).size());
+    const std::string module =
+        key.substr(std::string(kPeftPrefix).size(),
+                   key.size() - std::string(kPeftPrefix).size() - std::string(kPeftSuffix).size());
     const bool feedforward = adapter.config.feedforward_modules.matches(module);
     if (!adapter.config.target_modules.matches(module)) {
-      problems.push_back(fmt::format("'{}': module '{}' is not selected by target_modules", key,
-                                     module));
+      problems.push_back(
+          fmt::format("'{}': module '{}' is not selected by target_modules", key, module));
       continue;
     }
     const bool column = t.dim() == 2 && t.size(1) == 1;  // [out, 1]
     const bool row = t.dim() == 2 && t.size(0) == 1;     // [1, in]
     if (feedforward ? !row : !column) {
-      problems.push_back(fmt::format("'{}' must be {} ({} module), got {}", key,
-                                     feedforward ? "[1, in]" : "[out, 1]",
-                                     feedforward ? "a feedforward" : "an output-scaled",
-                                     shape_str(t.shape())));
+      problems.push_back(fmt::format(
+          "'{}' must be {} ({} module), got {}", key, feedforward ? "[1, in]" : "[out, 1]",
+          feedforward ? "a feedforward" : "an output-scaled", shape_str(t.shape())));
       continue;
     }
     check_vector(key, t, problems);
     adapter.vectors.emplace_back(vector_name_of(module, feedforward), reshape(t, {t.numel()}));
   }
   if (file.tensors.empty()) problems.push_back("holds no tensors");
-  if (!problems.empty()) throw FileError(tensors_path, fmt::format("{}", fmt::join(problems, "; ")));
+  if (!problems.empty())
+    throw FileError(tensors_path, fmt::format("{}", fmt::join(problems, "; ")));
   std::sort(adapter.vectors.begin(), adapter.vectors.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   return adapter;

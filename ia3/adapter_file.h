@@ -26,8 +26,8 @@ namespace knob::ia3 {
 
 /// @brief An adapter as stored: its vectors, what it scales, and the base it was trained on.
 struct AdapterFile {
-  nn::NamedTensors vectors;  ///< 1-D vectors by knob name, in name order
-  AdapterConfig config;      ///< the selectors
+  nn::NamedTensors vectors;                          ///< 1-D vectors by knob name, in name order
+  AdapterConfig config;                              ///< the selectors
   std::optional<nn::TransformerConfig> base_config;  ///< the base model's config, if known
 };
 

@@ -1,9 +1,9 @@
 #include "ia3/ia3_attention.h"
 
-#include <fmt/format.h>
-
 #include <cmath>
 #include <limits>
+
+#include <fmt/format.h>
 
 #include "autograd/ops.h"
 #include "autograd/tape.h"
@@ -34,8 +34,7 @@ Tensor broadcastable_scale(const Tensor& l, std::int64_t batch, std::int64_t wid
                                l.defined() ? shape_str(l.shape()) : "(undefined)"));
 }
 
-IA3Attention::IA3Attention(std::int64_t d_model, std::int64_t n_heads, Generator& gen,
-                           DType dtype)
+IA3Attention::IA3Attention(std::int64_t d_model, std::int64_t n_heads, Generator& gen, DType dtype)
     : d_model_(d_model), n_heads_(n_heads) {
   if (d_model <= 0 || n_heads <= 0 || d_model % n_heads != 0) {
     throw ValueError(fmt::format(
@@ -103,9 +102,9 @@ Tensor IA3Attention::forward_with(const Tensor& x, const Tensor& l_k, const Tens
   Tensor weights = softmax(scores, -1);  // [B,H,T,T]
 
   // · (V ⊙ l_v), heads merged back, output projection.
-  Tensor heads = matmul(weights, v);                                    // [B,H,T,D]
-  Tensor merged = reshape(permute(heads, {0, 2, 1, 3}), {B, T, C});     // [B,T,C]
-  return out_proj_->forward(merged);                                    // Y = · W_Oᵀ + b_O
+  Tensor heads = matmul(weights, v);                                 // [B,H,T,D]
+  Tensor merged = reshape(permute(heads, {0, 2, 1, 3}), {B, T, C});  // [B,T,C]
+  return out_proj_->forward(merged);                                 // Y = · W_Oᵀ + b_O
 }
 
 }  // namespace knob::ia3

@@ -8,8 +8,8 @@
 
 namespace knob::ia3 {
 
-IA3FeedForward::IA3FeedForward(std::int64_t d_model, std::int64_t d_ff,
-                               nn::Activation activation, Generator& gen, DType dtype)
+IA3FeedForward::IA3FeedForward(std::int64_t d_model, std::int64_t d_ff, nn::Activation activation,
+                               Generator& gen, DType dtype)
     : activation_(activation) {
   if (d_model <= 0 || d_ff <= 0) {
     throw ValueError(fmt::format("IA3FeedForward: sizes must be positive, got d_model={}, d_ff={}",
@@ -17,7 +17,7 @@ IA3FeedForward::IA3FeedForward(std::int64_t d_model, std::int64_t d_ff,
   }
   up_ = register_module("up", std::make_shared<nn::Linear>(d_model, d_ff, gen, dtype));
   down_ = register_module("down", std::make_shared<nn::Linear>(d_ff, d_model, gen, dtype));
-  requires_grad(false);                                    // W_up, W_down frozen ...
+  requires_grad(false);                                     // W_up, W_down frozen ...
   l_ff_ = register_parameter("l_ff", ones({d_ff}, dtype));  // ... only l_ff trains
 }
 
@@ -34,8 +34,8 @@ std::shared_ptr<IA3FeedForward> IA3FeedForward::from_feed_forward(const nn::Feed
 }
 
 std::string IA3FeedForward::extra_repr() const {
-  return fmt::format("d_model={}, d_ff={}, activation={}", up_->in_features(),
-                     up_->out_features(), nn::activation_name(activation_));
+  return fmt::format("d_model={}, d_ff={}, activation={}", up_->in_features(), up_->out_features(),
+                     nn::activation_name(activation_));
 }
 
 Tensor IA3FeedForward::forward(const Tensor& x) const { return forward_with(x, l_ff_); }

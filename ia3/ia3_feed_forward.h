@@ -39,8 +39,8 @@ class IA3FeedForward : public nn::Module {
   /// @param gen generator for the initial values.
   /// @param dtype f32 (default) or f64.
   /// @throws ValueError when a size is not positive.
-  IA3FeedForward(std::int64_t d_model, std::int64_t d_ff, nn::Activation activation,
-                 Generator& gen, DType dtype = DType::f32);
+  IA3FeedForward(std::int64_t d_model, std::int64_t d_ff, nn::Activation activation, Generator& gen,
+                 DType dtype = DType::f32);
 
   /// @brief An IA3FeedForward holding copies of `base`'s weights (and l_ff when it has one).
   /// @param base a trained feed-forward layer.

@@ -1,10 +1,10 @@
 #include "nn/checkpoint.h"
 
-#include <fmt/format.h>
-
 #include <bit>
 #include <map>
 #include <set>
+
+#include <fmt/format.h>
 
 #include "nn/dropout.h"
 #include "nn/file_error.h"
@@ -80,13 +80,14 @@ std::int64_t load_checkpoint(const std::string& path, Module& model, Optimizer& 
   const SafetensorsFile file = read_safetensors(path);
   const auto format = file.metadata.find("format");
   if (format == file.metadata.end() || format->second != kFormat) {
-    throw FileError(path, "not a knob checkpoint (no __metadata__ \"format\": \"knob-checkpoint\")");
+    throw FileError(path,
+                    "not a knob checkpoint (no __metadata__ \"format\": \"knob-checkpoint\")");
   }
   const auto version = file.metadata.find("version");
   if (version == file.metadata.end() || version->second != kVersion) {
-    throw FileError(path, fmt::format("checkpoint version '{}' is not supported (knob reads '{}')",
-                                      version == file.metadata.end() ? "" : version->second,
-                                      kVersion));
+    throw FileError(path,
+                    fmt::format("checkpoint version '{}' is not supported (knob reads '{}')",
+                                version == file.metadata.end() ? "" : version->second, kVersion));
   }
   std::map<std::string, Tensor> by_key(file.tensors.begin(), file.tensors.end());
 

@@ -20,7 +20,8 @@
 /// std::vector<NamedGenerator> gens = {{"data", &data_gen}};
 /// for (std::int64_t step = start; step < steps; ++step) {
 ///   ...  // one training step
-///   if ((step + 1) % 100 == 0) save_checkpoint("run/ckpt.safetensors", model, opt, step + 1, gens);
+///   if ((step + 1) % 100 == 0) save_checkpoint("run/ckpt.safetensors", model, opt, step + 1,
+///   gens);
 /// }
 /// // later, in a new process, after building the same model and optimizer:
 /// std::int64_t start = load_checkpoint("run/ckpt.safetensors", model, opt, gens);

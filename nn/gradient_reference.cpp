@@ -71,8 +71,8 @@ NamedTensors gradient_reference(Transformer& model, const Tensor& ids, const Ten
     for (auto& [name, t] : model.named_parameters()) t.requires_grad_(!is_ia3_name(name));
   }
   model.zero_grad();
-  Tensor logits = model.forward(ids);                     // [B,T,V]
-  Tensor loss = cross_entropy(logits, targets, -100);     // mean over counted positions
+  Tensor logits = model.forward(ids);                  // [B,T,V]
+  Tensor loss = cross_entropy(logits, targets, -100);  // mean over counted positions
   backward(loss);
 
   NamedTensors out = {{"loss", loss.detach()}, {"logits", logits.detach()}};

@@ -1,8 +1,8 @@
 #include "nn/model_dir.h"
 
-#include <fmt/format.h>
-
 #include <filesystem>
+
+#include <fmt/format.h>
 
 #include "autograd/random.h"
 #include "nn/atomic_file.h"

@@ -1,9 +1,9 @@
 #include "nn/module.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <map>
+
+#include <fmt/format.h>
 
 #include "autograd/error.h"
 
@@ -12,8 +12,8 @@ namespace knob::nn {
 namespace {
 void check_name(const std::string& name, const char* what) {
   if (name.empty() || name.find('.') != std::string::npos) {
-    throw ValueError(fmt::format("Module: {} name '{}' must be non-empty and contain no '.'",
-                                 what, name));
+    throw ValueError(
+        fmt::format("Module: {} name '{}' must be non-empty and contain no '.'", what, name));
   }
 }
 }  // namespace
@@ -171,8 +171,8 @@ void Module::summary_lines(const std::string& name, int depth, std::string& out)
   std::int64_t own = 0;
   for (const auto& [_, t] : params_) own += t.numel();
   const std::string extra = extra_repr();
-  out += fmt::format("{:{}}{}{}{}{}\n", "", depth * 2, name.empty() ? "" : name + ": ",
-                     type_name(), extra.empty() ? "" : "(" + extra + ")",
+  out += fmt::format("{:{}}{}{}{}{}\n", "", depth * 2, name.empty() ? "" : name + ": ", type_name(),
+                     extra.empty() ? "" : "(" + extra + ")",
                      own > 0 ? fmt::format("  [{} params]", own) : "");
   for (const auto& [child_name, child] : children_) {
     child->summary_lines(child_name, depth + 1, out);
@@ -182,8 +182,8 @@ void Module::summary_lines(const std::string& name, int depth, std::string& out)
 std::string Module::summary() const {
   std::string out;
   summary_lines("", 0, out);
-  out += fmt::format("total: {} parameters, {} trainable\n", num_parameters(),
-                     num_parameters(true));
+  out +=
+      fmt::format("total: {} parameters, {} trainable\n", num_parameters(), num_parameters(true));
   return out;
 }
 

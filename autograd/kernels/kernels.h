@@ -1,5 +1,6 @@
 /// @file
-/// @brief The raw kernels under every tensor op: one table of function pointers per instruction set.
+/// @brief The raw kernels under every tensor op: one table of function pointers per instruction
+/// set.
 ///
 /// Kernels work on raw, contiguous `T*` buffers (T is `float` or `double`) and know nothing about
 /// tensors, shapes or autograd. Each kernel exists twice: a plain scalar reference
@@ -29,7 +30,7 @@ std::string_view isa_name(Isa isa);
 /// length (in-place use is allowed) but must not partially overlap it. n may be 0.
 template <class T>
 struct KernelTable {
-  Isa isa;         ///< the instruction set these kernels were compiled for
+  Isa isa;            ///< the instruction set these kernels were compiled for
   std::size_t width;  ///< SIMD lanes per register for T (1 for scalar)
 
   // ---- elementwise, two contiguous vectors: out[i] = a[i] (op) b[i] ----
@@ -61,9 +62,9 @@ struct KernelTable {
   void (*gelu_tanh)(const T* a, T* out, std::size_t n);
 
   // ---- reductions over a contiguous vector ----
-  T (*sum)(const T* a, std::size_t n);               ///< \f$ \sum_i a_i \f$ (0 for n = 0)
-  T (*max)(const T* a, std::size_t n);               ///< \f$ \max_i a_i \f$ (-inf for n = 0)
-  T (*dot)(const T* a, const T* b, std::size_t n);   ///< \f$ \sum_i a_i b_i \f$
+  T (*sum)(const T* a, std::size_t n);                     ///< \f$ \sum_i a_i \f$ (0 for n = 0)
+  T (*max)(const T* a, std::size_t n);                     ///< \f$ \max_i a_i \f$ (-inf for n = 0)
+  T (*dot)(const T* a, const T* b, std::size_t n);         ///< \f$ \sum_i a_i b_i \f$
   void (*axpy)(T alpha, const T* x, T* y, std::size_t n);  ///< \f$ y_i \mathrel{+}= \alpha x_i \f$
 
   // ---- row-wise: x and y are [rows, cols], row-major ----

@@ -1,8 +1,8 @@
 #include "autograd/ops/broadcast.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
+
+#include <fmt/format.h>
 
 #include "autograd/kernels/kernels.h"
 #include "autograd/ops/checks.h"
@@ -28,8 +28,8 @@ void check_same_dtype(const Tensor& a, const Tensor& b, std::string_view op) {
   check_floating(b, op);
   if (a.dtype() != b.dtype()) {
     throw DTypeError(fmt::format("{}: mixed dtypes {} {} and {} {} (convert one with .to())", op,
-                                 dtype_name(a.dtype()), shape_str(a.shape()),
-                                 dtype_name(b.dtype()), shape_str(b.shape())));
+                                 dtype_name(a.dtype()), shape_str(a.shape()), dtype_name(b.dtype()),
+                                 shape_str(b.shape())));
   }
 }
 
@@ -69,24 +69,36 @@ void apply_row(const kernels::KernelTable<T>& k, BinaryOp op, const T* a, std::i
                const T* b, std::int64_t b_step, T* out, std::size_t len) {
   if (a_step != 0 && b_step != 0) {  // vector (op) vector
     switch (op) {
-      case BinaryOp::add: return k.add(a, b, out, len);
-      case BinaryOp::sub: return k.sub(a, b, out, len);
-      case BinaryOp::mul: return k.mul(a, b, out, len);
-      case BinaryOp::div: return k.div(a, b, out, len);
+      case BinaryOp::add:
+        return k.add(a, b, out, len);
+      case BinaryOp::sub:
+        return k.sub(a, b, out, len);
+      case BinaryOp::mul:
+        return k.mul(a, b, out, len);
+      case BinaryOp::div:
+        return k.div(a, b, out, len);
     }
   } else if (a_step != 0) {  // vector (op) scalar
     switch (op) {
-      case BinaryOp::add: return k.add_scalar(a, *b, out, len);
-      case BinaryOp::sub: return k.add_scalar(a, -*b, out, len);
-      case BinaryOp::mul: return k.mul_scalar(a, *b, out, len);
-      case BinaryOp::div: return k.div_scalar(a, *b, out, len);
+      case BinaryOp::add:
+        return k.add_scalar(a, *b, out, len);
+      case BinaryOp::sub:
+        return k.add_scalar(a, -*b, out, len);
+      case BinaryOp::mul:
+        return k.mul_scalar(a, *b, out, len);
+      case BinaryOp::div:
+        return k.div_scalar(a, *b, out, len);
     }
   } else if (b_step != 0) {  // scalar (op) vector
     switch (op) {
-      case BinaryOp::add: return k.add_scalar(b, *a, out, len);
-      case BinaryOp::sub: return k.rsub_scalar(*a, b, out, len);
-      case BinaryOp::mul: return k.mul_scalar(b, *a, out, len);
-      case BinaryOp::div: return k.rdiv_scalar(*a, b, out, len);
+      case BinaryOp::add:
+        return k.add_scalar(b, *a, out, len);
+      case BinaryOp::sub:
+        return k.rsub_scalar(*a, b, out, len);
+      case BinaryOp::mul:
+        return k.mul_scalar(b, *a, out, len);
+      case BinaryOp::div:
+        return k.rdiv_scalar(*a, b, out, len);
     }
   } else {  // both broadcast along the row: one value
     std::fill(out, out + len, apply_scalar(op, *a, *b));
@@ -135,8 +147,7 @@ Tensor broadcast_binary(const Tensor& a, const Tensor& b, BinaryOp op, std::stri
   check_same_dtype(a, b, name);
   const Shape out_shape = broadcast_shapes(a.shape(), b.shape(), name);
   Tensor out = empty(out_shape, a.dtype());
-  dispatch_floating(a.dtype(), name,
-                    [&]<class T>() { broadcast_binary_typed<T>(a, b, out, op); });
+  dispatch_floating(a.dtype(), name, [&]<class T>() { broadcast_binary_typed<T>(a, b, out, op); });
   return out;
 }
 

@@ -53,7 +53,8 @@ Tensor add_scalar(const Tensor& x, double s) {
 
 Tensor mul_scalar(const Tensor& x, double s) {
   Tensor y = detail::map_scalar(x, s, "mul_scalar", [](const auto& k) { return k.mul_scalar; });
-  return record("mul_scalar", y, {x}, [s](const Tensor& g) { return TensorList{mul_scalar(g, s)}; });
+  return record("mul_scalar", y, {x},
+                [s](const Tensor& g) { return TensorList{mul_scalar(g, s)}; });
 }
 
 Tensor pow(const Tensor& x, double p) {

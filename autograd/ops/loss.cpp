@@ -1,10 +1,10 @@
 /// @file
 /// @brief Loss functions: cross_entropy (fused log-softmax + NLL, with ignore_index) and mse.
 
-#include <fmt/format.h>
-
 #include <cmath>
 #include <limits>
+
+#include <fmt/format.h>
 
 #include "autograd/ops.h"
 #include "autograd/ops/checks.h"
@@ -15,8 +15,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, std::int64_t i
   detail::check_floating(logits, "cross_entropy");
   detail::check_defined(targets, "cross_entropy");
   if (targets.dtype() != DType::i64) {
-    throw DTypeError(fmt::format("cross_entropy: targets must be i64, got {}",
-                                 dtype_name(targets.dtype())));
+    throw DTypeError(
+        fmt::format("cross_entropy: targets must be i64, got {}", dtype_name(targets.dtype())));
   }
   if (logits.dim() < 1 ||
       Shape(logits.shape().begin(), logits.shape().end() - 1) != targets.shape()) {
@@ -58,22 +58,23 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, std::int64_t i
 
   return record("cross_entropy", loss, {logits, targets},
                 [logits, targets, ignore_index, counted, V, N](const Tensor& g) {
-    // z̄_i = g (softmax(z_i) - onehot(t_i)) / |P| for counted rows, 0 for ignored ones.
-    Tensor onehot = zeros(logits.shape(), logits.dtype());
-    Shape weight_shape = targets.shape();
-    weight_shape.push_back(1);
-    Tensor weight = zeros(weight_shape, logits.dtype());
-    const std::int64_t* t = targets.data<std::int64_t>();
-    for (std::int64_t i = 0; i < N; ++i) {
-      if (t[i] == ignore_index) continue;
-      dispatch_floating(logits.dtype(), "cross_entropy", [&]<class T>() {
-        onehot.data<T>()[i * V + t[i]] = T(1);
-        weight.data<T>()[i] = static_cast<T>(1.0 / static_cast<double>(counted));
-      });
-    }
-    Tensor dz = mul(sub(softmax(logits, -1), onehot), weight);
-    return TensorList{mul(dz, g), Tensor()};
-  });
+                  // z̄_i = g (softmax(z_i) - onehot(t_i)) / |P| for counted rows, 0 for ignored
+                  // ones.
+                  Tensor onehot = zeros(logits.shape(), logits.dtype());
+                  Shape weight_shape = targets.shape();
+                  weight_shape.push_back(1);
+                  Tensor weight = zeros(weight_shape, logits.dtype());
+                  const std::int64_t* t = targets.data<std::int64_t>();
+                  for (std::int64_t i = 0; i < N; ++i) {
+                    if (t[i] == ignore_index) continue;
+                    dispatch_floating(logits.dtype(), "cross_entropy", [&]<class T>() {
+                      onehot.data<T>()[i * V + t[i]] = T(1);
+                      weight.data<T>()[i] = static_cast<T>(1.0 / static_cast<double>(counted));
+                    });
+                  }
+                  Tensor dz = mul(sub(softmax(logits, -1), onehot), weight);
+                  return TensorList{mul(dz, g), Tensor()};
+                });
 }
 
 Tensor mse(const Tensor& a, const Tensor& b) {

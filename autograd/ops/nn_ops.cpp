@@ -1,9 +1,9 @@
 /// @file
 /// @brief The ops neural networks are made of: softmax, log_softmax, masked_fill, embedding.
 
-#include <fmt/format.h>
-
 #include <cstring>
+
+#include <fmt/format.h>
 
 #include "autograd/ops.h"
 #include "autograd/ops/broadcast.h"
@@ -49,8 +49,7 @@ Tensor softmax(const Tensor& x, std::int64_t axis) {
 
 Tensor log_softmax(const Tensor& x, std::int64_t axis) {
   detail::check_floating(x, "log_softmax");
-  const std::int64_t ax =
-      normalize_axis(axis, std::max<std::int64_t>(x.dim(), 1), "log_softmax");
+  const std::int64_t ax = normalize_axis(axis, std::max<std::int64_t>(x.dim(), 1), "log_softmax");
   if (x.dim() > 0 && ax != x.dim() - 1) {
     return transpose(log_softmax(transpose(x, ax, -1), -1), ax, -1);
   }
@@ -86,8 +85,8 @@ Tensor embedding(const Tensor& weight, const Tensor& ids) {
   detail::check_floating(weight, "embedding");
   detail::check_defined(ids, "embedding");
   if (weight.dim() != 2) {
-    throw ShapeError(fmt::format("embedding: the weight must be [V, C], got {}",
-                                 shape_str(weight.shape())));
+    throw ShapeError(
+        fmt::format("embedding: the weight must be [V, C], got {}", shape_str(weight.shape())));
   }
   if (ids.dtype() != DType::i64) {
     throw DTypeError(fmt::format("embedding: ids must be i64, got {} of shape {}",
@@ -99,8 +98,8 @@ Tensor embedding(const Tensor& weight, const Tensor& ids) {
   for (std::int64_t s = 0; s < ids.numel(); ++s) {
     if (id[s] < 0 || id[s] >= V) {
       throw ValueError(fmt::format(
-          "embedding: id {} at flat position {} of ids {} is outside the table's {} rows", id[s],
-          s, shape_str(ids.shape()), V));
+          "embedding: id {} at flat position {} of ids {} is outside the table's {} rows", id[s], s,
+          shape_str(ids.shape()), V));
     }
   }
   Shape out_shape = ids.shape();
@@ -134,8 +133,8 @@ Tensor embedding_backward(const Tensor& g, const Tensor& ids, std::int64_t num_r
     const kernels::KernelTable<T>& k = kernels::active<T>();
     for (std::int64_t s = 0; s < ids.numel(); ++s) {
       if (id[s] < 0 || id[s] >= num_rows) {
-        throw ValueError(fmt::format("embedding_backward: id {} is outside [0, {})", id[s],
-                                     num_rows));
+        throw ValueError(
+            fmt::format("embedding_backward: id {} is outside [0, {})", id[s], num_rows));
       }
       k.axpy(T(1), g.data<T>() + s * C, w.data<T>() + id[s] * C, static_cast<std::size_t>(C));
     }

@@ -1,10 +1,10 @@
 /// @file
 /// @brief Reductions (sum, mean, max over axes) and their adjoints (sum_to, expand).
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <limits>
+
+#include <fmt/format.h>
 
 #include "autograd/ops.h"
 #include "autograd/ops/broadcast.h"
@@ -74,7 +74,8 @@ Tensor reduce_block(const Tensor& x, std::int64_t first, std::int64_t last, Redu
         row[0] = k.sum(block, static_cast<std::size_t>(R));
       } else {
         std::fill(row, row + C, T(0));
-        for (std::int64_t r = 0; r < R; ++r) k.axpy(T(1), block + r * C, row, static_cast<std::size_t>(C));
+        for (std::int64_t r = 0; r < R; ++r)
+          k.axpy(T(1), block + r * C, row, static_cast<std::size_t>(C));
       }
     } else if (C == 1) {
       row[0] = k.max(block, static_cast<std::size_t>(R));
@@ -131,8 +132,8 @@ Tensor mean(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdim
             .reshape(reduced_shape(x.shape(), ax, keepdim));
   }
   return record("mean", y, {x}, [keep_shape, x_shape = x.shape(), count](const Tensor& g) {
-    return TensorList{mul_scalar(expand(reshape(g, keep_shape), x_shape),
-                                 1.0 / static_cast<double>(count))};
+    return TensorList{
+        mul_scalar(expand(reshape(g, keep_shape), x_shape), 1.0 / static_cast<double>(count))};
   });
 }
 
@@ -172,8 +173,8 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   if (shape.size() > x.shape().size() ||
       broadcast_shapes(shape, x.shape(), "sum_to") != x.shape()) {
-    throw ShapeError(fmt::format("sum_to: {} does not broadcast to {}", shape_str(shape),
-                                 shape_str(x.shape())));
+    throw ShapeError(
+        fmt::format("sum_to: {} does not broadcast to {}", shape_str(shape), shape_str(x.shape())));
   }
   // Sum the leading axes broadcasting added, and the axes where `shape` has extent 1.
   const std::size_t lead = x.shape().size() - shape.size();

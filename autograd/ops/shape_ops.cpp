@@ -2,10 +2,10 @@
 /// @brief Ops that move data without arithmetic: reshape, permute/transpose, slice, concat.
 /// They work on every dtype (token ids get reshaped and sliced too).
 
-#include <fmt/format.h>
-
 #include <cstring>
 #include <numeric>
+
+#include <fmt/format.h>
 
 #include "autograd/ops.h"
 #include "autograd/ops/broadcast.h"
@@ -41,8 +41,8 @@ Shape infer_shape(const Shape& requested, std::int64_t numel, const Shape& from)
       }
       infer_at = static_cast<std::int64_t>(i);
     } else if (shape[i] < 0) {
-      throw ValueError(fmt::format("reshape: {} -> {}: negative extent", shape_str(from),
-                                   shape_str(requested)));
+      throw ValueError(
+          fmt::format("reshape: {} -> {}: negative extent", shape_str(from), shape_str(requested)));
     } else {
       known *= shape[i];
     }
@@ -72,9 +72,8 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   view->shape = new_shape;
   view->dtype = x.dtype();
   Tensor y(std::move(view));
-  return record("reshape", y, {x}, [x_shape = x.shape()](const Tensor& g) {
-    return TensorList{reshape(g, x_shape)};
-  });
+  return record("reshape", y, {x},
+                [x_shape = x.shape()](const Tensor& g) { return TensorList{reshape(g, x_shape)}; });
 }
 
 Tensor permute(const Tensor& x, const std::vector<std::int64_t>& perm) {
@@ -88,7 +87,8 @@ Tensor permute(const Tensor& x, const std::vector<std::int64_t>& perm) {
     seen[a] = 1;
     p.push_back(a);
   }
-  if (static_cast<std::int64_t>(p.size()) != ndim || static_cast<std::int64_t>(perm.size()) != ndim) {
+  if (static_cast<std::int64_t>(p.size()) != ndim ||
+      static_cast<std::int64_t>(perm.size()) != ndim) {
     throw ValueError(fmt::format("permute: [{}] is not a permutation of the {} axes of {}",
                                  fmt::join(perm, ","), ndim, shape_str(x.shape())));
   }

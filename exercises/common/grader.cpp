@@ -1,10 +1,10 @@
 // The comparisons behind every exercise autograder (see grader.h).
 #include "exercises/common/grader.h"
 
-#include <fmt/format.h>
-
 #include <cmath>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "autograd/error.h"
 #include "exercises/common/todo.h"

@@ -8,12 +8,12 @@
 /// hint about the usual mistake.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
+
+#include <gtest/gtest.h>
 
 #include "autograd/tensor.h"
 

@@ -1,12 +1,13 @@
 // Autograder of ex01_broadcast_shapes. The reference is knob's own knob::broadcast_shapes.
-#include <gtest/gtest.h>
+#include "exercises/common/grader.h"
 
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "autograd/error.h"
-#include "exercises/common/grader.h"
 #include "exercises/ex01_broadcast_shapes/broadcast_shape.h"
 
 namespace knob::exercises {
@@ -20,8 +21,8 @@ void expect_same_as_knob(const Shape& a, const Shape& b, const char* hint) {
   Shape got;
   ASSERT_TRUE(runs_without_error(kId, [&] { got = broadcast_result_shape(a, b); }));
   EXPECT_EQ(got, expected) << "broadcast_result_shape(" << shape_str(a) << ", " << shape_str(b)
-                           << "): expected " << shape_str(expected) << ", got "
-                           << shape_str(got) << ".\n  Hint: " << hint;
+                           << "): expected " << shape_str(expected) << ", got " << shape_str(got)
+                           << ".\n  Hint: " << hint;
 }
 
 TEST(BroadcastShape, EqualShapesAreUnchanged) {

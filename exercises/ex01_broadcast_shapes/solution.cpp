@@ -20,8 +20,8 @@ Shape broadcast_result_shape(const Shape& a, const Shape& b) {
       extent = extent_b;
     } else {
       throw ShapeError("broadcast: cannot broadcast " + shape_str(a) + " with " + shape_str(b) +
-                       ": axis -" + std::to_string(k) + " has extents " +
-                       std::to_string(extent_a) + " and " + std::to_string(extent_b));
+                       ": axis -" + std::to_string(k) + " has extents " + std::to_string(extent_a) +
+                       " and " + std::to_string(extent_b));
     }
     result[rank - k] = extent;
   }

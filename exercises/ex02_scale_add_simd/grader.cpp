@@ -1,23 +1,23 @@
 // Autograder of ex02_scale_add_simd. The reference is the axpy of knob's scalar kernel table.
-#include <gtest/gtest.h>
-
-#include <xsimd/xsimd.hpp>
+#include "exercises/common/grader.h"
 
 #include <string>
 #include <type_traits>
 #include <vector>
 
+#include <gtest/gtest.h>
+#include <xsimd/xsimd.hpp>
+
 #include "autograd/kernels/kernels.h"
 #include "autograd/random.h"
-#include "exercises/common/grader.h"
 #include "exercises/ex02_scale_add_simd/scale_add.h"
 
 namespace knob::exercises {
 namespace {
 
 constexpr const char* kId = "ex02_scale_add_simd";
-constexpr std::size_t kGuard = 16;       // sentinel elements after y[n-1]
-constexpr double kSentinel = -12345.0;   // what the guard elements hold
+constexpr std::size_t kGuard = 16;      // sentinel elements after y[n-1]
+constexpr double kSentinel = -12345.0;  // what the guard elements hold
 
 /// Lanes per register for T, as the student's file sees it (same compiler flags).
 template <class T>
@@ -46,14 +46,15 @@ void check_length(std::size_t n, std::size_t offset = 0) {
     y[i] = static_cast<T>(gen.normal());
   }
   std::vector<T> expected = y;
-  kernels::table_for<T>(kernels::Isa::scalar).axpy(a, x.data() + offset, expected.data() + offset,
-                                                   n);
+  kernels::table_for<T>(kernels::Isa::scalar)
+      .axpy(a, x.data() + offset, expected.data() + offset, n);
   const std::string what = std::string("y after scale_add<") +
-                           (std::is_same_v<T, float> ? "float" : "double") + ">(n = " +
-                           std::to_string(n) + ", W = " + std::to_string(lanes<T>()) +
+                           (std::is_same_v<T, float> ? "float" : "double") +
+                           ">(n = " + std::to_string(n) + ", W = " + std::to_string(lanes<T>()) +
                            (offset ? ", unaligned pointers" : "") + ")";
-  ASSERT_TRUE(runs_without_error(kId, [&] { scale_add(y.data() + offset, a, x.data() + offset, n); }))
-      << what;
+  ASSERT_TRUE(runs_without_error(kId, [&] {
+    scale_add(y.data() + offset, a, x.data() + offset, n);
+  })) << what;
   const std::vector<double> got_d(y.begin() + offset, y.begin() + offset + n);
   const std::vector<double> expected_d(expected.begin() + offset, expected.begin() + offset + n);
   const std::size_t body_end = n - n % lanes<T>();

@@ -1,10 +1,11 @@
 // Autograder of ex03_mul_broadcast_backward. The reference is knob's own mul run through the
 // tape (and knob::sum_to for reduce_to_shape).
+#include "exercises/common/grader.h"
+
 #include <gtest/gtest.h>
 
 #include "autograd/ops.h"
 #include "autograd/random.h"
-#include "exercises/common/grader.h"
 #include "exercises/ex03_mul_broadcast_backward/mul_broadcast_backward.h"
 
 namespace knob::exercises {
@@ -34,9 +35,8 @@ void check_mul(const Shape& shape_a, const Shape& shape_b, std::uint64_t seed,
   const Tensor g = randn(y.shape(), gen, dtype);
   backward(y, g);
   MulGrads got;
-  ASSERT_TRUE(runs_without_error(kId, [&] {
-    got = mul_broadcast_backward(g, a.detach(), b.detach());
-  }));
+  ASSERT_TRUE(
+      runs_without_error(kId, [&] { got = mul_broadcast_backward(g, a.detach(), b.detach()); }));
   const std::string where = " for a " + shape_str(shape_a) + " * b " + shape_str(shape_b);
   const Tolerance tolerance = dtype == DType::f64 ? Tolerance{} : Tolerance{1e-5, 1e-5};
   EXPECT_TRUE(tensors_match("grad_a" + where, got.grad_a, a.grad(),

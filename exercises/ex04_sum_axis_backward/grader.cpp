@@ -1,9 +1,10 @@
 // Autograder of ex04_sum_axis_backward. The reference is knob's own sum run through the tape.
+#include "exercises/common/grader.h"
+
 #include <gtest/gtest.h>
 
 #include "autograd/ops.h"
 #include "autograd/random.h"
-#include "exercises/common/grader.h"
 #include "exercises/ex04_sum_axis_backward/sum_axis_backward.h"
 
 namespace knob::exercises {

@@ -21,9 +21,8 @@ Tensor sum_axis_backward(const Tensor& g, const Shape& input_shape, std::int64_t
   const std::int64_t n = input_shape[axis];
   (void)keepdim;  // only g's shape differs, not where its elements sit
   if (g.numel() != outer * inner) {
-    throw ShapeError("sum_axis_backward: g " + shape_str(g.shape()) +
-                     " does not match a sum of " + shape_str(input_shape) + " over axis " +
-                     std::to_string(axis));
+    throw ShapeError("sum_axis_backward: g " + shape_str(g.shape()) + " does not match a sum of " +
+                     shape_str(input_shape) + " over axis " + std::to_string(axis));
   }
 
   Tensor dx = empty(input_shape, g.dtype());

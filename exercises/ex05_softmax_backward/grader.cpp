@@ -1,9 +1,10 @@
 // Autograder of ex05_softmax_backward. The reference is knob's own softmax run through the tape.
+#include "exercises/common/grader.h"
+
 #include <gtest/gtest.h>
 
 #include "autograd/ops.h"
 #include "autograd/random.h"
-#include "exercises/common/grader.h"
 #include "exercises/ex05_softmax_backward/softmax_backward.h"
 
 namespace knob::exercises {

@@ -12,7 +12,7 @@ Tensor softmax_backward(const Tensor& y, const Tensor& g) {
   }
   // y, g: [..., C]
   const Tensor row_dot = sum(mul(g, y), {-1}, /*keepdim=*/true);  // [..., 1]
-  return mul(y, sub(g, row_dot));                                  // [..., C]
+  return mul(y, sub(g, row_dot));                                 // [..., C]
 }
 
 }  // namespace knob::exercises

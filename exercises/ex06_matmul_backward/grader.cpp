@@ -1,9 +1,10 @@
 // Autograder of ex06_matmul_backward. The reference is knob's own matmul run through the tape.
+#include "exercises/common/grader.h"
+
 #include <gtest/gtest.h>
 
 #include "autograd/ops.h"
 #include "autograd/random.h"
-#include "exercises/common/grader.h"
 #include "exercises/ex06_matmul_backward/matmul_backward.h"
 
 namespace knob::exercises {

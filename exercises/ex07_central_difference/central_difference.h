@@ -8,12 +8,13 @@
 
 namespace knob::exercises {
 
-/// @brief A scalar function of one tensor, e.g. `[](const Tensor& x) { return sum(tanh(x)).item(); }`.
+/// @brief A scalar function of one tensor, e.g. `[](const Tensor& x) { return sum(tanh(x)).item();
+/// }`.
 using ScalarFunction = std::function<double(const Tensor&)>;
 
 /// @brief \f$ \nabla f(x) \f$ estimated element by element with central differences:
-/// \f$ \partial f/\partial x_e \approx \dfrac{f(x + \epsilon\,e) - f(x - \epsilon\,e)}{2\epsilon} \f$,
-/// where \f$ e \f$ is the unit vector of element e.
+/// \f$ \partial f/\partial x_e \approx \dfrac{f(x + \epsilon\,e) - f(x - \epsilon\,e)}{2\epsilon}
+/// \f$, where \f$ e \f$ is the unit vector of element e.
 ///
 /// The error of the central difference is \f$ O(\epsilon^2) \f$ (the \f$ \epsilon^2 \f$ terms
 /// of the two Taylor expansions cancel), against \f$ O(\epsilon) \f$ for the one-sided

@@ -1,12 +1,13 @@
 // Autograder of ex07_central_difference. The reference is the gradient from knob's tape (whose
 // ops knob's gradcheck has verified), computed on a copy of the same point.
-#include <gtest/gtest.h>
+#include "exercises/common/grader.h"
 
 #include <functional>
 
+#include <gtest/gtest.h>
+
 #include "autograd/ops.h"
 #include "autograd/random.h"
-#include "exercises/common/grader.h"
 #include "exercises/ex07_central_difference/central_difference.h"
 
 namespace knob::exercises {
@@ -32,9 +33,9 @@ void check_gradient(const std::string& name, const TensorFunction& fn, const Sha
   };
   Tensor got;
   ASSERT_TRUE(runs_without_error(kId, [&] { got = central_difference_gradient(f, x, eps); }));
-  EXPECT_TRUE(tensors_match("gradient of " + name + " at x " + shape_str(shape) +
-                                " (eps " + std::to_string(eps) + ")",
-                            got, expected, hint, tolerance));
+  EXPECT_TRUE(tensors_match(
+      "gradient of " + name + " at x " + shape_str(shape) + " (eps " + std::to_string(eps) + ")",
+      got, expected, hint, tolerance));
 }
 
 const TensorFunction kSumOfSquares = [](const Tensor& x) { return sum(mul(x, x)); };

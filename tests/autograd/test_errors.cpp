@@ -21,10 +21,13 @@ std::string message_of(F&& f) {
 TEST(Errors, MatmulNamesBothShapes) {
   const std::string m = message_of<ShapeError>([] { matmul(zeros({2, 3}), zeros({4, 5})); });
   EXPECT_EQ(m, "matmul: [2,3] @ [4,5]: inner dimensions 3 and 4 differ");
-  EXPECT_NE(message_of<ShapeError>([] { matmul(zeros({3}), zeros({3, 2})); }).find("at least 2"),
+  EXPECT_NE(message_of<ShapeError>([] {
+              matmul(zeros({3}), zeros({3, 2}));
+            }).find("at least 2"),
             std::string::npos);
-  EXPECT_NE(message_of<ShapeError>([] { matmul(zeros({2, 2, 3}), zeros({3, 3, 4})); })
-                .find("batch dimensions [2] and [3]"),
+  EXPECT_NE(message_of<ShapeError>([] {
+              matmul(zeros({2, 2, 3}), zeros({3, 3, 4}));
+            }).find("batch dimensions [2] and [3]"),
             std::string::npos);
 }
 
@@ -41,7 +44,9 @@ TEST(Errors, MixedDtypesAreRejected) {
 }
 
 TEST(Errors, AxesAndRanges) {
-  EXPECT_NE(message_of<ValueError>([] { sum(zeros({2, 3}), {2}); }).find("axis 2 is out of range"),
+  EXPECT_NE(message_of<ValueError>([] {
+              sum(zeros({2, 3}), {2});
+            }).find("axis 2 is out of range"),
             std::string::npos);
   EXPECT_THROW(sum(zeros({2, 3}), {1, -1}), ValueError);  // the same axis twice
   EXPECT_THROW(slice(zeros({2, 3}), 1, 2, 2), ValueError);
@@ -54,8 +59,9 @@ TEST(Errors, AxesAndRanges) {
 }
 
 TEST(Errors, EmbeddingIdsMustBeInTheTable) {
-  const std::string m =
-      message_of<ValueError>([] { embedding(zeros({4, 2}), int_tensor({1, 4}, {2})); });
+  const std::string m = message_of<ValueError>([] {
+    embedding(zeros({4, 2}), int_tensor({1, 4}, {2}));
+  });
   EXPECT_NE(m.find("id 4"), std::string::npos) << m;
   EXPECT_NE(m.find("4 rows"), std::string::npos) << m;
   EXPECT_THROW(embedding(zeros({4, 2}), zeros({2})), DTypeError);

@@ -1,9 +1,9 @@
 // Every differentiable op, first and second derivatives, against finite differences (float64).
 // The cases come from one list (autograd/op_registry.cpp), the same one `knob gradcheck` runs.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include "autograd/op_registry.h"
 
@@ -38,22 +38,25 @@ TEST_P(OpGradient, SecondDerivativeMatchesFiniteDifferences) {
   EXPECT_TRUE(r.passed) << op_case().op << " (" << op_case().case_name << "): " << r.message;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllOps, OpGradient, ::testing::Range<std::size_t>(0, op_cases().size()),
-    [](const ::testing::TestParamInfo<std::size_t>& info) {
-      std::string name = op_cases()[info.param].op + "_" + std::to_string(info.param);
-      std::replace_if(name.begin(), name.end(), [](char c) { return !std::isalnum(c); }, '_');
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(AllOps, OpGradient, ::testing::Range<std::size_t>(0, op_cases().size()),
+                         [](const ::testing::TestParamInfo<std::size_t>& info) {
+                           std::string name =
+                               op_cases()[info.param].op + "_" + std::to_string(info.param);
+                           std::replace_if(
+                               name.begin(), name.end(), [](char c) { return !std::isalnum(c); },
+                               '_');
+                           return name;
+                         });
 
 TEST(OpRegistry, CoversEveryOpOfTheCore) {
   std::set<std::string> have;
   for (const OpCase& c : op_cases()) have.insert(c.op);
   for (const char* op :
-       {"add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "tanh", "sigmoid", "relu",
-        "gelu", "gelu_tanh", "sum", "mean", "max", "matmul", "transpose", "permute", "reshape",
-        "slice", "concat", "masked_fill", "softmax", "log_softmax", "embedding", "cross_entropy",
-        "mse"}) {
+       {"add",       "sub",         "mul",       "div",           "neg",     "pow",
+        "exp",       "log",         "sqrt",      "tanh",          "sigmoid", "relu",
+        "gelu",      "gelu_tanh",   "sum",       "mean",          "max",     "matmul",
+        "transpose", "permute",     "reshape",   "slice",         "concat",  "masked_fill",
+        "softmax",   "log_softmax", "embedding", "cross_entropy", "mse"}) {
     EXPECT_TRUE(have.count(op)) << op << " has no gradcheck case";
   }
 }

@@ -56,8 +56,8 @@ TEST(Gradcheck, FindsTheWrongElementAndNamesIt) {
 
 TEST(Gradcheck, FastModeAlsoCatchesIt) {
   Tensor x = tensor({0.5, -1.0, 1.5, 2.0}, {4}, DType::f64).requires_grad_();
-  const GradcheckResult r = gradcheck(
-      [](const TensorList& in) { return square_with_a_bug(in[0]); }, {x}, {.fast_mode = true});
+  const GradcheckResult r = gradcheck([](const TensorList& in) { return square_with_a_bug(in[0]); },
+                                      {x}, {.fast_mode = true});
   EXPECT_FALSE(r.passed);
   EXPECT_NE(r.message.find("fast mode"), std::string::npos) << r.message;
 }

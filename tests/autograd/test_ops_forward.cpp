@@ -1,8 +1,8 @@
 // Forward values of every op, on every SIMD path this CPU has, in f32 and f64.
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <limits>
+
+#include <gtest/gtest.h>
 
 #include "autograd/kernels/kernels.h"
 #include "autograd/ops.h"
@@ -158,11 +158,11 @@ TEST_P(OpsForward, SoftmaxFamily) {
   Tensor x = t({1, 2, 3, 1000, 1000, 1000}, {2, 3});
   Tensor s = softmax(x, -1);
   const double z = std::exp(1.0) + std::exp(2.0) + std::exp(3.0);
-  expect_near(s, {std::exp(1.0) / z, std::exp(2.0) / z, std::exp(3.0) / z, 1.0 / 3, 1.0 / 3,
-                  1.0 / 3},
-              10);
-  expect_near(log_softmax(x, -1), {1 - std::log(z), 2 - std::log(z), 3 - std::log(z),
-                                   -std::log(3.0), -std::log(3.0), -std::log(3.0)},
+  expect_near(
+      s, {std::exp(1.0) / z, std::exp(2.0) / z, std::exp(3.0) / z, 1.0 / 3, 1.0 / 3, 1.0 / 3}, 10);
+  expect_near(log_softmax(x, -1),
+              {1 - std::log(z), 2 - std::log(z), 3 - std::log(z), -std::log(3.0), -std::log(3.0),
+               -std::log(3.0)},
               10);
   expect_near(sum(softmax(x, 0), {0}), {1, 1, 1}, 10);
   const double inf = std::numeric_limits<double>::infinity();
@@ -199,12 +199,11 @@ std::vector<std::tuple<kernels::Isa, DType>> every_path() {
   return out;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    EveryIsaAndDtype, OpsForward, ::testing::ValuesIn(every_path()),
-    [](const ::testing::TestParamInfo<OpsForward::ParamType>& info) {
-      return std::string(kernels::isa_name(std::get<0>(info.param))) + "_" +
-             std::string(dtype_name(std::get<1>(info.param)));
-    });
+INSTANTIATE_TEST_SUITE_P(EveryIsaAndDtype, OpsForward, ::testing::ValuesIn(every_path()),
+                         [](const ::testing::TestParamInfo<OpsForward::ParamType>& info) {
+                           return std::string(kernels::isa_name(std::get<0>(info.param))) + "_" +
+                                  std::string(dtype_name(std::get<1>(info.param)));
+                         });
 
 }  // namespace
 }  // namespace knob

@@ -1,8 +1,8 @@
 // The tape: recording, backward, accumulation, no-grad, retain_graph, create_graph, freeing.
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "autograd/ops.h"
 #include "autograd/tape.h"
@@ -23,7 +23,7 @@ TEST(Tape, BackwardGivesTheChainRule) {
 
 TEST(Tape, ReusedValuesAccumulateAlongEveryPath) {
   Tensor x = param({2}, {1});
-  Tensor a = x * x;          // x²
+  Tensor a = x * x;           // x²
   Tensor y = sum(a * a + a);  // x⁴ + x²  → 4x³ + 2x = 36 at x = 2
   backward(y);
   EXPECT_DOUBLE_EQ(x.grad().item(), 36.0);

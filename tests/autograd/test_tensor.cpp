@@ -1,7 +1,7 @@
 // Tensor basics: creation, shapes, views, element access, dtype conversion, random numbers.
-#include <gtest/gtest.h>
-
 #include <cmath>
+
+#include <gtest/gtest.h>
 
 #include "autograd/ops.h"
 #include "autograd/random.h"

@@ -1,7 +1,7 @@
 // ia3::Adapter on SPEC.md's transformer (built-in vectors) and on custom module trees (folded).
-#include <gtest/gtest.h>
-
 #include <cstring>
+
+#include <gtest/gtest.h>
 
 #include "autograd/gradcheck.h"
 #include "autograd/ops.h"
@@ -118,8 +118,8 @@ TEST(AdapterOnTransformer, GradcheckOfEveryVectorThroughTheWholeModel) {
   Tensor targets = randint({2, 5}, 0, 11, gen);
   TensorList inputs;
   for (auto& [name, t] : adapter.vectors()) inputs.push_back(t);
-  const GradcheckResult r = gradcheck(
-      [&](const TensorList&) { return model->loss(ids, targets); }, inputs);
+  const GradcheckResult r =
+      gradcheck([&](const TensorList&) { return model->loss(ids, targets); }, inputs);
   EXPECT_TRUE(r.passed) << r.message;
   EXPECT_EQ(r.compared, 2 * (8 + 8 + 16));
 }

@@ -1,7 +1,7 @@
 // Several adapters on one base; a mixed batch served by per-example adapters in one pass.
-#include <gtest/gtest.h>
-
 #include <cstring>
+
+#include <gtest/gtest.h>
 
 #include "autograd/ops.h"
 #include "autograd/random.h"

@@ -1,9 +1,9 @@
 // Adapter files: knob's format and PEFT's, round trips, PyTorch golden, damaged files.
-#include <gtest/gtest.h>
-
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "autograd/ops.h"
@@ -38,8 +38,9 @@ double max_abs_diff(const Tensor& a, const Tensor& b) {
 }
 
 std::string temp_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("knob_ia3_" + name + "_" +
-                                                    std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+  const fs::path dir = fs::temp_directory_path() /
+                       ("knob_ia3_" + name + "_" +
+                        std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir.string();

@@ -1,7 +1,7 @@
 // The seed's form: IA3Attention and IA3FeedForward against the nn layers and the formula.
-#include <gtest/gtest.h>
-
 #include <cstring>
+
+#include <gtest/gtest.h>
 
 #include "autograd/gradcheck.h"
 #include "autograd/ops.h"
@@ -75,8 +75,8 @@ TEST(IA3Attention, GradcheckOfLkAndLvInFloat64) {
   randomize(attn.l_k(), gen, 0.4);
   randomize(attn.l_v(), gen, 0.4);
   Tensor x = randn({2, 4, 8}, gen, DType::f64);
-  const GradcheckResult r = gradcheck(
-      [&](const TensorList&) { return attn.forward(x); }, {attn.l_k(), attn.l_v()});
+  const GradcheckResult r =
+      gradcheck([&](const TensorList&) { return attn.forward(x); }, {attn.l_k(), attn.l_v()});
   EXPECT_TRUE(r.passed) << r.message;
   EXPECT_GT(r.compared, 0);
 }

@@ -1,7 +1,7 @@
 // Merge (vectors folded into the weights), exact unmerge, deactivate/activate.
-#include <gtest/gtest.h>
-
 #include <cstring>
+
+#include <gtest/gtest.h>
 
 #include "autograd/ops.h"
 #include "autograd/random.h"

@@ -1,9 +1,5 @@
 // Training checkpoints (nn/checkpoint.h): a run stopped and resumed from its checkpoint follows
 // the uninterrupted run bit for bit; saving is atomic; bad checkpoints are refused, unchanged.
-#include "nn/checkpoint.h"
-
-#include <gtest/gtest.h>
-
 #include <bit>
 #include <cstring>
 #include <filesystem>
@@ -11,10 +7,13 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "autograd/ops.h"
 #include "autograd/tape.h"
 #include "nn/adam.h"
 #include "nn/atomic_file.h"
+#include "nn/checkpoint.h"
 #include "nn/clip_grad.h"
 #include "nn/file_error.h"
 #include "nn/lr_schedule.h"
@@ -73,9 +72,8 @@ class Checkpoint : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("knob_checkpoint_" + std::string(::testing::UnitTest::GetInstance()
-                                                 ->current_test_info()
-                                                 ->name()));
+           ("knob_checkpoint_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -102,8 +100,7 @@ TEST_F(Checkpoint, AResumedRunFollowsTheUninterruptedOneBitForBit) {
 
   TrainingRun first(1);
   std::vector<double> losses = first.train(0, 5);
-  save_checkpoint(path("ckpt.safetensors"), *first.model, *first.optimizer, 5,
-                  first.generators());
+  save_checkpoint(path("ckpt.safetensors"), *first.model, *first.optimizer, 5, first.generators());
 
   // A new process: different initial weights and data seed, restored from the file.
   TrainingRun resumed(777);
@@ -182,12 +179,11 @@ TEST_F(Checkpoint, BadCheckpointsAreRefusedAndNothingChanges) {
     write_safetensors(path(name), tensors, metadata);
     return path(name);
   };
-  const std::map<std::string, std::string> meta = {{"format", "knob-checkpoint"},
-                                                   {"version", "1"}};
+  const std::map<std::string, std::string> meta = {{"format", "knob-checkpoint"}, {"version", "1"}};
 
   // A model file is not a checkpoint.
-  std::string msg = load_error(rewrite("model.safetensors", run.model->named_parameters(), {}),
-                               target);
+  std::string msg =
+      load_error(rewrite("model.safetensors", run.model->named_parameters(), {}), target);
   EXPECT_NE(msg.find("not a knob checkpoint"), std::string::npos) << msg;
 
   // A parameter of the wrong shape, a missing generator state, an unexpected key: one message.
@@ -212,9 +208,8 @@ TEST_F(Checkpoint, BadCheckpointsAreRefusedAndNothingChanges) {
   EXPECT_NE(msg.find("optimizer state"), std::string::npos) << msg;
 
   // A newer format version.
-  msg = load_error(rewrite("v2.safetensors", good, {{"format", "knob-checkpoint"},
-                                                    {"version", "2"}}),
-                   target);
+  msg = load_error(
+      rewrite("v2.safetensors", good, {{"format", "knob-checkpoint"}, {"version", "2"}}), target);
   EXPECT_NE(msg.find("version '2' is not supported"), std::string::npos) << msg;
 
   // None of these changed the target's weights or optimizer.

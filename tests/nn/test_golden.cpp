@@ -1,10 +1,10 @@
 // knob against PyTorch: the files in tests/golden/ were written by tests/golden/make_goldens.py
 // (PyTorch, float64). The whole model (four sizes, full and IA³ gradients, f64 and f32), 20 AdamW
 // steps, and each layer on its own so a failure points at the layer.
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "autograd/ops.h"
 #include "nn/adam.h"
@@ -56,8 +56,9 @@ TEST_P(GoldenModel, LossLogitsAndEveryGradientMatchPyTorch) {
   const SafetensorsFile batch = read_safetensors(dir + "/batch.safetensors");
   const NamedTensors got =
       gradient_reference(*model, batch.at("input_ids"), batch.at("targets"), c.mode);
-  const SafetensorsFile want = read_safetensors(
-      dir + (c.mode == Trainable::full ? "/expected_full.safetensors" : "/expected_ia3.safetensors"));
+  const SafetensorsFile want =
+      read_safetensors(dir + (c.mode == Trainable::full ? "/expected_full.safetensors"
+                                                        : "/expected_ia3.safetensors"));
   const double rtol = c.dtype == DType::f64 ? 1e-9 : 1e-4;
   EXPECT_EQ(got.size(), want.tensors.size());
   for (const auto& [name, tensor] : got) {
@@ -76,12 +77,12 @@ std::vector<Case> cases() {
   return out;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllSizes, GoldenModel, ::testing::ValuesIn(cases()),
-    [](const ::testing::TestParamInfo<Case>& info) {
-      return info.param.name + (info.param.mode == Trainable::full ? "_full_" : "_ia3_") +
-             std::string(dtype_name(info.param.dtype));
-    });
+INSTANTIATE_TEST_SUITE_P(AllSizes, GoldenModel, ::testing::ValuesIn(cases()),
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           return info.param.name +
+                                  (info.param.mode == Trainable::full ? "_full_" : "_ia3_") +
+                                  std::string(dtype_name(info.param.dtype));
+                         });
 
 TEST(GoldenAdamW, TwentyStepsFollowPyTorchLossByLoss) {
   auto model = load_model_dir(kGolden + "tiny", DType::f64);
@@ -134,7 +135,8 @@ TEST_F(GoldenLayers, AttentionWithCausalAndPaddingMasks) {
   MultiHeadAttention attn(meta("C"), meta("n_heads"), gen, DType::f64);
   AttentionOptions options;
   options.key_padding_mask = at("key_padding_mask");
-  check("attention", attn, "attn.", [&](const Tensor& x) { return attn.forward(x, options).output; });
+  check("attention", attn, "attn.",
+        [&](const Tensor& x) { return attn.forward(x, options).output; });
 }
 
 TEST_F(GoldenLayers, LayerNorm) {

@@ -1,10 +1,10 @@
 // Anomaly mode (autograd/anomaly.h): the first op whose output or gradient holds a NaN or an
 // infinity is named, in forward or in backward; with the mode off nothing changes.
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <cstdlib>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "autograd/anomaly.h"
 #include "autograd/gradcheck.h"
@@ -148,7 +148,8 @@ TEST(AnomalyMode, ATransformerWithItsMinusInfinityMaskTrainsWithoutFalseAlarms) 
   config.max_seq_len = 5;
   nn::Transformer model(config, gen);
   AnomalyGuard detect;
-  Tensor loss = model.loss(int_tensor({1, 2, 3, 4, 5}, {1, 5}), int_tensor({2, 3, 4, 5, -100}, {1, 5}));
+  Tensor loss =
+      model.loss(int_tensor({1, 2, 3, 4, 5}, {1, 5}), int_tensor({2, 3, 4, 5, -100}, {1, 5}));
   EXPECT_NO_THROW(backward(loss));
   EXPECT_TRUE(model.head().named_parameters().front().second.has_grad());
 }

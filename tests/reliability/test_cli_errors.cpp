@@ -3,7 +3,6 @@
 // file and the problem. Runs the real executable (KNOB_PROGRAM) in a child process.
 #include <fcntl.h>
 #include <spawn.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <fstream>
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include "nn/model_dir.h"
 #include "nn/safetensors.h"
@@ -57,10 +57,10 @@ class CliErrors : public ScratchDir {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
     std::vector<std::string> storage = {KNOB_PROGRAM};
     storage.insert(storage.end(), args.begin(), args.end());
     std::vector<char*> argv;
@@ -91,13 +91,15 @@ class CliErrors : public ScratchDir {
     EXPECT_NE(o.status, 0) << "knob succeeded; stdout:\n" << o.out;
     EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << "stderr:\n" << o.err;
     EXPECT_EQ(o.err.rfind("knob: ", 0), 0u) << o.err;
-    EXPECT_TRUE(contains(o.err, must_mention)) << "expected '" << must_mention << "' in:\n" << o.err;
+    EXPECT_TRUE(contains(o.err, must_mention)) << "expected '" << must_mention << "' in:\n"
+                                               << o.err;
     EXPECT_FALSE(contains(o.err, "internal error")) << o.err;
     return o.err;
   }
 
   std::vector<std::string> grads(const std::string& model, const std::string& batch) {
-    return {"grads", "--model", path(model), "--batch", path(batch), "--out", path("g.safetensors")};
+    return {"grads",     "--model", path(model),          "--batch",
+            path(batch), "--out",   path("g.safetensors")};
   }
 };
 
@@ -162,8 +164,8 @@ TEST_F(CliErrors, TokenIdsOutsideTheVocabulary) {
 
 TEST_F(CliErrors, SequenceLongerThanMaxSeqLen) {
   const std::vector<std::int64_t> six(6, 1);
-  nn::write_safetensors(path("b.safetensors"),
-                        {{"input_ids", int_tensor(six, {1, 6})}, {"targets", int_tensor(six, {1, 6})}});
+  nn::write_safetensors(path("b.safetensors"), {{"input_ids", int_tensor(six, {1, 6})},
+                                                {"targets", int_tensor(six, {1, 6})}});
   expect_clean_failure(grads("model", "b.safetensors"), "exceeds max_seq_len 5");
 }
 

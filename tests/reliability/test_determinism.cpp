@@ -87,7 +87,8 @@ TEST(Determinism, SameSeedGivesABitIdenticalLossTrajectoryOnEverySimdPath) {
     const std::vector<double> second = loss_trajectory(42);
     ASSERT_EQ(first.size(), static_cast<std::size_t>(kSteps));
     for (int step = 0; step < kSteps; ++step) {
-      EXPECT_EQ(std::bit_cast<std::uint64_t>(first[step]), std::bit_cast<std::uint64_t>(second[step]))
+      EXPECT_EQ(std::bit_cast<std::uint64_t>(first[step]),
+                std::bit_cast<std::uint64_t>(second[step]))
           << isa_label(isa) << " step " << step << ": " << first[step] << " vs " << second[step];
     }
     // The run really trains (so the comparison above covers optimizer state too).

@@ -39,7 +39,9 @@ struct BadConfigValue {
 };
 
 // How gtest shows a case in failure messages: `d_ff = 1e400`.
-void PrintTo(const BadConfigValue& bad, std::ostream* out) { *out << bad.key << " = " << bad.value; }
+void PrintTo(const BadConfigValue& bad, std::ostream* out) {
+  *out << bad.key << " = " << bad.value;
+}
 
 class ConfigValueOutOfRange : public ::testing::TestWithParam<BadConfigValue> {};
 
@@ -57,22 +59,24 @@ TEST_P(ConfigValueOutOfRange, IsRejectedNamingTheFileTheKeyAndTheValue) {
 
 INSTANTIATE_TEST_SUITE_P(
     EveryRule, ConfigValueOutOfRange,
-    ::testing::Values(BadConfigValue{"vocab_size", "0", "vocab_size must be positive, got 0"},
-                      BadConfigValue{"d_model", "-64", "d_model must be positive, got -64"},
-                      BadConfigValue{"n_heads", "0", "n_heads must be positive, got 0"},
-                      BadConfigValue{"n_layers", "-1", "n_layers must be positive, got -1"},
-                      BadConfigValue{"d_ff", "0", "d_ff must be positive, got 0"},
-                      BadConfigValue{"max_seq_len", "0", "max_seq_len must be positive, got 0"},
-                      BadConfigValue{"n_heads", "5", "d_model (64) must be divisible by n_heads (5)"},
-                      BadConfigValue{"n_heads", "128", "d_model (64) must be divisible by n_heads (128)"},
-                      BadConfigValue{"layer_norm_eps", "0", "layer_norm_eps must be a positive number"},
-                      BadConfigValue{"layer_norm_eps", "-1e-5", "layer_norm_eps must be a positive number"},
-                      BadConfigValue{"vocab_size", "1e3", "\"vocab_size\" must be an integer"},
-                      BadConfigValue{"d_model", "\"64\"", "\"d_model\" must be an integer"},
-                      BadConfigValue{"max_seq_len", "99999999999999999999999", "\"max_seq_len\" must be an integer"},
-                      BadConfigValue{"activation", "\"GELU\"", "\"activation\" must be \"gelu\""},
-                      // a number JSON cannot hold (found by fuzz_config)
-                      BadConfigValue{"d_ff", "1e400", "number overflow"}),
+    ::testing::Values(
+        BadConfigValue{"vocab_size", "0", "vocab_size must be positive, got 0"},
+        BadConfigValue{"d_model", "-64", "d_model must be positive, got -64"},
+        BadConfigValue{"n_heads", "0", "n_heads must be positive, got 0"},
+        BadConfigValue{"n_layers", "-1", "n_layers must be positive, got -1"},
+        BadConfigValue{"d_ff", "0", "d_ff must be positive, got 0"},
+        BadConfigValue{"max_seq_len", "0", "max_seq_len must be positive, got 0"},
+        BadConfigValue{"n_heads", "5", "d_model (64) must be divisible by n_heads (5)"},
+        BadConfigValue{"n_heads", "128", "d_model (64) must be divisible by n_heads (128)"},
+        BadConfigValue{"layer_norm_eps", "0", "layer_norm_eps must be a positive number"},
+        BadConfigValue{"layer_norm_eps", "-1e-5", "layer_norm_eps must be a positive number"},
+        BadConfigValue{"vocab_size", "1e3", "\"vocab_size\" must be an integer"},
+        BadConfigValue{"d_model", "\"64\"", "\"d_model\" must be an integer"},
+        BadConfigValue{"max_seq_len", "99999999999999999999999",
+                       "\"max_seq_len\" must be an integer"},
+        BadConfigValue{"activation", "\"GELU\"", "\"activation\" must be \"gelu\""},
+        // a number JSON cannot hold (found by fuzz_config)
+        BadConfigValue{"d_ff", "1e400", "number overflow"}),
     [](const ::testing::TestParamInfo<BadConfigValue>& info) {
       return std::string(info.param.key) + "_" + std::to_string(info.index);
     });
@@ -80,7 +84,8 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(ConfigValues, DropoutMustBeBelowOne) {
   const std::string text = spec_config_with("layer_norm_eps", "1e-5, \"dropout\": 1.0");
   EXPECT_THROW(TransformerConfig::from_json(text), ValueError);
-  EXPECT_NO_THROW(TransformerConfig::from_json(spec_config_with("layer_norm_eps", "1e-5, \"dropout\": 0.5")));
+  EXPECT_NO_THROW(
+      TransformerConfig::from_json(spec_config_with("layer_norm_eps", "1e-5, \"dropout\": 0.5")));
 }
 
 // --------------------------------------------------------- model directories on disk ----
@@ -126,10 +131,10 @@ TEST_F(ModelDirectory, LoadsWhenIntact) {
 
 TEST_F(ModelDirectory, MissingExtraAndMisShapedWeightsAreAllListedInOneError) {
   edit_weights([](nn::NamedTensors& t) {
-    std::erase_if(t, [](const auto& p) { return p.first == "ln_f.bias"; });      // missing
-    t.emplace_back("blocks.3.attn.q_proj.weight", zeros({8, 8}));                // extra
+    std::erase_if(t, [](const auto& p) { return p.first == "ln_f.bias"; });  // missing
+    t.emplace_back("blocks.3.attn.q_proj.weight", zeros({8, 8}));            // extra
     for (auto& [name, tensor] : t) {
-      if (name == "head.weight") tensor = zeros({8, 7});                         // transposed
+      if (name == "head.weight") tensor = zeros({8, 7});  // transposed
     }
   });
   const std::string msg = load_error(weights());
@@ -229,21 +234,27 @@ std::string value_error(Call call) {
 
 TEST(ModelInputs, TokenIdsOutsideTheVocabularyNameTheirPosition) {
   auto model = tiny_model();  // V = 7
-  EXPECT_TRUE(contains(value_error([&] { model->forward(int_tensor({0, 6, 7, 1}, {2, 2})); }),
+  EXPECT_TRUE(contains(value_error([&] {
+                         model->forward(int_tensor({0, 6, 7, 1}, {2, 2}));
+                       }),
                        "ids[1,0] = 7 is outside [0, 7)"));
-  EXPECT_TRUE(contains(value_error([&] { model->forward(int_tensor({3, -1}, {1, 2})); }),
+  EXPECT_TRUE(contains(value_error([&] {
+                         model->forward(int_tensor({3, -1}, {1, 2}));
+                       }),
                        "ids[0,1] = -1"));
-  EXPECT_TRUE(contains(
-      value_error([&] { model->loss(int_tensor({1, 2}, {1, 2}), int_tensor({2, 70}, {1, 2})); }),
-      "targets[0,1] = 70"));
+  EXPECT_TRUE(contains(value_error([&] {
+                         model->loss(int_tensor({1, 2}, {1, 2}), int_tensor({2, 70}, {1, 2}));
+                       }),
+                       "targets[0,1] = 70"));
   EXPECT_NO_THROW(model->forward(int_tensor({0, 6}, {1, 2})));  // both ends of the range
 }
 
 TEST(ModelInputs, SequencesLongerThanMaxSeqLenAreRejected) {
   auto model = tiny_model();  // max_seq_len = 5
   EXPECT_NO_THROW(model->forward(int_tensor({1, 1, 1, 1, 1}, {1, 5})));
-  const std::string msg =
-      value_error([&] { model->forward(int_tensor({1, 1, 1, 1, 1, 1}, {1, 6})); });
+  const std::string msg = value_error([&] {
+    model->forward(int_tensor({1, 1, 1, 1, 1, 1}, {1, 6}));
+  });
   EXPECT_TRUE(contains(msg, "sequence length 6 exceeds max_seq_len 5")) << msg;
   value_error([&] {
     model->loss(int_tensor(std::vector<std::int64_t>(12, 1), {2, 6}),

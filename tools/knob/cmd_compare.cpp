@@ -1,9 +1,9 @@
 // `knob compare`: how far apart are two safetensors files, tensor by tensor? The other half of
 // `knob grads`: compare your implementation's gradients with knob's.
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
+
+#include <fmt/format.h>
 
 #include "commands.h"
 #include "nn/safetensors.h"
@@ -70,8 +70,9 @@ void run_compare(const CompareArgs& args) {
     if (!expected.contains(name)) fmt::print("{:<40} (not in {})\n", name, args.expected);
   }
   if (failures > 0) {
-    throw Error(fmt::format("compare: {} of {} tensors differ by more than atol {:g} + rtol {:g} * max|e|",
-                            failures, expected.tensors.size(), atol, args.rtol));
+    throw Error(
+        fmt::format("compare: {} of {} tensors differ by more than atol {:g} + rtol {:g} * max|e|",
+                    failures, expected.tensors.size(), atol, args.rtol));
   }
   fmt::print("all {} tensors within rtol {:g}\n", expected.tensors.size(), args.rtol);
 }
@@ -81,7 +82,8 @@ void run_compare(const CompareArgs& args) {
 void add_compare_command(CLI::App& app) {
   auto args = std::make_shared<CompareArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "compare", "Compare two safetensors files tensor by tensor: max|a-e| <= atol + rtol * max|e|");
+      "compare",
+      "Compare two safetensors files tensor by tensor: max|a-e| <= atol + rtol * max|e|");
   cmd->add_option("actual", args->actual, "The file to check")->required();
   cmd->add_option("expected", args->expected, "The reference file")->required();
   cmd->add_option("--rtol", args->rtol, "Relative tolerance (default 1e-9)");

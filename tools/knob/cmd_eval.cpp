@@ -39,8 +39,7 @@ void run_eval(const EvalArgs& a) {
   for (std::size_t i = 0; i < r.scores.task_ids.size(); ++i) {
     const tasks::Score& s = r.scores.per_task[i];
     per_task[std::string(tasks::task_name(static_cast<tasks::Task>(r.scores.task_ids[i])))] = {
-        {"token_accuracy", s.token_accuracy()}, {"exact_match", s.exact_match()},
-        {"rows", s.rows}};
+        {"token_accuracy", s.token_accuracy()}, {"exact_match", s.exact_match()}, {"rows", s.rows}};
   }
   const nlohmann::json out = {{"loss", r.loss},
                               {"token_accuracy", r.scores.overall.token_accuracy()},

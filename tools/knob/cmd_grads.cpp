@@ -37,26 +37,27 @@ void run_grads(const GradsArgs& args) {
   const nn::SafetensorsFile batch = nn::read_safetensors(args.batch);
   for (const char* name : {"input_ids", "targets"}) {
     if (!batch.contains(name)) {
-      throw nn::FileError(fmt::format("{}: no tensor named '{}' (a batch file holds input_ids "
-                                      "[B,T] and targets [B,T])",
-                                      args.batch, name));
+      throw nn::FileError(
+          fmt::format("{}: no tensor named '{}' (a batch file holds input_ids "
+                      "[B,T] and targets [B,T])",
+                      args.batch, name));
     }
   }
   const Tensor ids = batch.at("input_ids");
   const Tensor targets = batch.at("targets");
   if (ids.dtype() != DType::i64 || targets.dtype() != DType::i64 || ids.dim() != 2 ||
       ids.shape() != targets.shape()) {
-    throw nn::FileError(fmt::format(
-        "{}: input_ids {} {} and targets {} {} must both be integer [B,T]", args.batch,
-        dtype_name(ids.dtype()), shape_str(ids.shape()), dtype_name(targets.dtype()),
-        shape_str(targets.shape())));
+    throw nn::FileError(
+        fmt::format("{}: input_ids {} {} and targets {} {} must both be integer [B,T]", args.batch,
+                    dtype_name(ids.dtype()), shape_str(ids.shape()), dtype_name(targets.dtype()),
+                    shape_str(targets.shape())));
   }
   const nn::NamedTensors result = nn::gradient_reference(*model, ids, targets, mode);
-  nn::write_safetensors(args.out, result,
-                        {{"trainable", args.trainable}, {"dtype", args.dtype},
-                         {"model", args.model_dir}});
-  fmt::print("loss {:.10g}; wrote {} tensors to {}\n", result.front().second.item(),
-             result.size(), args.out);
+  nn::write_safetensors(
+      args.out, result,
+      {{"trainable", args.trainable}, {"dtype", args.dtype}, {"model", args.model_dir}});
+  fmt::print("loss {:.10g}; wrote {} tensors to {}\n", result.front().second.item(), result.size(),
+             args.out);
 }
 
 }  // namespace
@@ -64,8 +65,9 @@ void run_grads(const GradsArgs& args) {
 void add_grads_command(CLI::App& app) {
   auto args = std::make_shared<GradsArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "grads", "One forward+backward of the reference transformer; writes loss, logits and "
-               "grad.<name> (SPEC.md §4)");
+      "grads",
+      "One forward+backward of the reference transformer; writes loss, logits and "
+      "grad.<name> (SPEC.md §4)");
   cmd->add_option("--model", args->model_dir, "Model directory (config.json + model.safetensors)")
       ->required();
   cmd->add_option("--batch", args->batch, "Batch file with input_ids [B,T] and targets [B,T]")

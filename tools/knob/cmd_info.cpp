@@ -12,8 +12,7 @@
 namespace knob::cli {
 
 std::string version_line() {
-  return fmt::format("knob {} (SIMD: {})", KNOB_VERSION,
-                     kernels::isa_name(kernels::active_isa()));
+  return fmt::format("knob {} (SIMD: {})", KNOB_VERSION, kernels::isa_name(kernels::active_isa()));
 }
 
 void add_info_command(CLI::App& app) {

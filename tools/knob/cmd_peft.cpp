@@ -1,8 +1,8 @@
 // `knob export-peft` / `knob import-peft`: IA³ adapters to and from PEFT's directory format.
-#include <fmt/format.h>
-
 #include <memory>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "ia3/adapter.h"
 #include "ia3/adapter_file.h"
@@ -54,8 +54,8 @@ void run_import(const ImportArgs& a) {
 
 void add_export_peft_command(CLI::App& app) {
   auto a = std::make_shared<ExportArgs>();
-  CLI::App* cmd =
-      app.add_subcommand("export-peft", "Convert a knob IA³ adapter file to PEFT's directory format");
+  CLI::App* cmd = app.add_subcommand("export-peft",
+                                     "Convert a knob IA³ adapter file to PEFT's directory format");
   cmd->add_option("--adapter", a->adapter, "knob adapter (.safetensors)")->required();
   cmd->add_option("--out", a->out, "Directory to write (created if needed)")->required();
   cmd->callback([a] { run_export(*a); });
@@ -63,8 +63,8 @@ void add_export_peft_command(CLI::App& app) {
 
 void add_import_peft_command(CLI::App& app) {
   auto a = std::make_shared<ImportArgs>();
-  CLI::App* cmd =
-      app.add_subcommand("import-peft", "Convert PEFT's IA3 directory format to a knob adapter file");
+  CLI::App* cmd = app.add_subcommand("import-peft",
+                                     "Convert PEFT's IA3 directory format to a knob adapter file");
   cmd->add_option("--in", a->in, "PEFT directory (adapter_config.json, adapter_model.safetensors)")
       ->required();
   cmd->add_option("--out", a->out, "knob adapter file to write (.safetensors)")->required();

@@ -1,8 +1,8 @@
 // `knob tour`: a two-minute walk through knob's autograd, printed step by step.
-#include <fmt/format.h>
-
 #include <filesystem>
 #include <fstream>
+
+#include <fmt/format.h>
 
 #include "autograd/format.h"
 #include "autograd/gradcheck.h"
@@ -38,7 +38,7 @@ void run_tour(const std::string& out_dir) {
   Tensor z = tensor({0.5}, {1}, DType::f64).set_name("z").requires_grad_();
   Tensor f = sum(tanh(z));
   Tensor dfdz = grad({f}, {z}, {}, {.create_graph = true})[0];  // 1 - tanh²z, still on the tape
-  Tensor d2 = grad({sum(dfdz)}, {z})[0];                       // -2 tanh z (1 - tanh² z)
+  Tensor d2 = grad({sum(dfdz)}, {z})[0];                        // -2 tanh z (1 - tanh² z)
   const double t = std::tanh(0.5);
   fmt::print("d/dz tanh = {:.6f} (exact {:.6f});  d²/dz² tanh = {:.6f} (exact {:.6f})\n",
              dfdz.item(), 1 - t * t, d2.item(), -2 * t * (1 - t * t));
