@@ -8,6 +8,7 @@
 
 set(KNOB_KERNEL_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/dispatch.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/gemm_workspace.cpp
   ${CMAKE_CURRENT_LIST_DIR}/kernels_scalar.cpp)
 set(KNOB_KERNEL_DEFINITIONS)  # KNOB_HAVE_<ISA>=1 for dispatch.cpp, one per ISA built
 

@@ -1,8 +1,11 @@
 /// @file
-/// @brief The `Isa::scalar` kernel table: the reference kernels of scalar_kernels.h, unchanged.
+/// @brief The `Isa::scalar` kernel table: the reference kernels of scalar_kernels.h, unchanged,
+/// except for gemm, which is the packed, cache-blocked GEMM of gemm_packed.h with its plain C++
+/// micro-kernel (the naive triple loop scalar::gemm stays as the reference the tests use).
 ///
 /// Always built, on every CPU. It is what `KNOB_SIMD=scalar` runs and what the tests compare
 /// every SIMD table against.
+#include "autograd/kernels/gemm_packed.h"
 #include "autograd/kernels/isa_tables.h"
 #include "autograd/kernels/kernels.h"
 #include "autograd/kernels/scalar_kernels.h"
@@ -42,7 +45,7 @@ constexpr KernelTable<T> make_scalar_table() {
   table.axpy = &scalar::axpy<T>;
   table.softmax_rows = &scalar::softmax_rows<T>;
   table.log_softmax_rows = &scalar::log_softmax_rows<T>;
-  table.gemm = &scalar::gemm<T>;
+  table.gemm = &packed::gemm_scalar<T>;
   return table;
 }
 

@@ -19,15 +19,13 @@
 
 #include <cstddef>
 
+#include "autograd/kernels/gemm_simd.h"
 #include "autograd/kernels/kernels.h"
 #include "autograd/kernels/scalar_kernels.h"
 #include "autograd/kernels/simd.h"
 
 namespace knob::kernels::simd {
 namespace {  // NOLINT(cert-dcl59-cpp,google-build-namespaces): private copy per TU
-
-/// @brief The smaller of two sizes (std::min is a template we must not use here).
-constexpr std::size_t smaller(std::size_t a, std::size_t b) { return a < b ? a : b; }
 
 // ============================================================================================
 // The two canonical loops
@@ -325,177 +323,10 @@ void log_softmax_rows(const T* x, T* y, std::size_t rows, std::size_t cols) {
 }
 
 // ============================================================================================
-// GEMM: C <- alpha op(A) op(B) + beta C, row-major (see scalar::gemm for the definition).
-//
-// How it is fast, in three steps:
-//  1. Register blocking. A micro-kernel keeps a block of kGemmRows x (kGemmVecs * W) values of
-//     C in registers (6 x 2 = 12 registers) and, for each p, does
-//         acc[r][v] += broadcast(op(A)[i+r, p]) * op(B)[p, j + v*W .. j + v*W + W-1]
-//     i.e. 12 fused multiply-adds for 2 vector loads and 6 broadcasts.
-//  2. Packing B. The micro-kernel wants the W-wide pieces of a row of op(B) contiguous. We copy
-//     a panel op(B)[p0 : p0+depth, j0 : j0+kGemmVecs*W] into a small aligned buffer on the stack,
-//     zero-padded on the right. That handles trans_b (op(B) rows are strided in B) and ragged
-//     right edges in one place; the panel then stays in L1 cache while all rows of A stream by.
-//  3. op(A) needs no copy: op(A)[i, p] = A[i*a_row_step + p*a_depth_step], where
-//     (a_row_step, a_depth_step) = (lda, 1) normally and (1, lda) when trans_a.
-// Rows left over at the bottom (M not a multiple of kGemmRows) use a micro-kernel with fewer
-// rows; columns left over at the right are computed padded and stored one by one.
-// A fully packed, cache-blocked GEMM (packing A too, multithreading) is a possible next step.
+// GEMM: C <- alpha op(A) op(B) + beta C, row-major (see scalar::gemm for the definition). The
+// packed, cache-blocked algorithm is in gemm_packed.h and its register-blocked xsimd
+// micro-kernel in gemm_simd.h; simd::gemm<Arch, T> below is the table entry.
 // ============================================================================================
-
-/// Rows of C per micro-kernel call (MR in the GEMM literature).
-inline constexpr std::size_t kGemmRows = 6;
-/// SIMD registers of C per row in a micro-kernel call (NR / W).
-inline constexpr std::size_t kGemmVecs = 2;
-/// Depth (slice of K) of one packed panel of op(B) (KC).
-inline constexpr std::size_t kGemmDepth = 256;
-
-/// @brief Copy op(B)[p0 : p0+depth, j0 : j0+width] into `panel`, `depth` rows of `panel_width`
-/// values each, padding columns width .. panel_width-1 with zeros.
-template <class T>
-void gemm_pack_b(bool trans_b, const T* B, std::size_t ldb, std::size_t p0, std::size_t depth,
-                 std::size_t j0, std::size_t width, std::size_t panel_width, T* panel) {
-  // panel is (depth, panel_width)
-  for (std::size_t p = 0; p < depth; ++p) {
-    for (std::size_t c = 0; c < panel_width; ++c) {
-      const std::size_t row = p0 + p;  // row of op(B)
-      const std::size_t col = j0 + c;  // column of op(B)
-      T value = T(0);
-      if (c < width) value = trans_b ? B[col * ldb + row] : B[row * ldb + col];
-      panel[p * panel_width + c] = value;
-    }
-  }
-}
-
-/// @brief One call of the micro-kernel: which block of C it updates, from where.
-template <class T>
-struct GemmBlock {
-  std::size_t depth;       ///< how many p (a slice of K) to sum over
-  const T* a;              ///< op(A)[i0, p0]; op(A)[i0+r, p0+p] = a[r*a_row_step + p*a_depth_step]
-  std::size_t a_row_step;  ///< lda, or 1 when trans_a
-  std::size_t a_depth_step;  ///< 1, or lda when trans_a
-  const T* panel;            ///< the packed op(B)[p0 : p0+depth, j0 : j0+kGemmVecs*W], aligned
-  T alpha;                   ///< scales the product
-  T beta;                    ///< scales the old C; 0 means the old C is not read
-  T* c;                      ///< C[i0, j0]
-  std::size_t ldc;           ///< row stride of C
-  std::size_t width;         ///< real columns of C in this block (<= kGemmVecs*W at the right edge)
-};
-
-/// @brief The micro-kernel: \f$ C_{blk} \leftarrow \alpha\, \mathrm{op}(A)_{blk}\, panel +
-/// \beta C_{blk} \f$ for a block of `Rows` rows and `block.width` columns of C.
-template <class Arch, class T, std::size_t Rows>
-void gemm_micro_kernel(const GemmBlock<T>& block) {
-  using V = Vec<Arch, T>;
-  constexpr std::size_t W = V::size;
-  constexpr std::size_t kPanelWidth = kGemmVecs * W;
-
-  V acc[Rows][kGemmVecs];  // the Rows x kPanelWidth block of C, in registers
-#pragma GCC unroll 8
-  for (std::size_t r = 0; r < Rows; ++r) {
-#pragma GCC unroll 4
-    for (std::size_t v = 0; v < kGemmVecs; ++v) acc[r][v] = V(T(0));
-  }
-
-  for (std::size_t p = 0; p < block.depth; ++p) {
-    V b[kGemmVecs];  // op(B)[p, j0 + v*W ...], from the packed panel (aligned, contiguous)
-#pragma GCC unroll 4
-    for (std::size_t v = 0; v < kGemmVecs; ++v) {
-      b[v] = V::load_aligned(block.panel + p * kPanelWidth + v * W);
-    }
-#pragma GCC unroll 8
-    for (std::size_t r = 0; r < Rows; ++r) {
-      // op(A)[i0 + r, p0 + p], broadcast to every lane
-      const V a_rp(block.a[r * block.a_row_step + p * block.a_depth_step]);
-#pragma GCC unroll 4
-      for (std::size_t v = 0; v < kGemmVecs; ++v) acc[r][v] = xsimd::fma(a_rp, b[v], acc[r][v]);
-    }
-  }
-
-  // Write back C = alpha * acc + beta * C.
-  const T alpha = block.alpha;
-  const T beta = block.beta;
-#pragma GCC unroll 8
-  for (std::size_t r = 0; r < Rows; ++r) {
-    T* c_row = block.c + r * block.ldc;
-    if (block.width == kPanelWidth) {  // a full block: whole registers
-#pragma GCC unroll 4
-      for (std::size_t v = 0; v < kGemmVecs; ++v) {
-        V result = V(alpha) * acc[r][v];
-        if (beta != T(0)) result = xsimd::fma(V(beta), V::load_unaligned(c_row + v * W), result);
-        result.store_unaligned(c_row + v * W);
-      }
-    } else {  // the right edge of C: spill the registers, store only the `width` real columns
-      alignas(Arch::alignment()) T spilled[kPanelWidth];
-      for (std::size_t v = 0; v < kGemmVecs; ++v) acc[r][v].store_aligned(spilled + v * W);
-      for (std::size_t j = 0; j < block.width; ++j) {
-        c_row[j] = (beta == T(0)) ? alpha * spilled[j] : alpha * spilled[j] + beta * c_row[j];
-      }
-    }
-  }
-}
-
-/// @brief Run the micro-kernel for the number of rows left (1 .. kGemmRows); each count is its
-/// own instantiation so that `acc` is a fixed-size block the compiler can keep in registers.
-template <class Arch, class T>
-void gemm_micro_kernel_rows(std::size_t rows, const GemmBlock<T>& block) {
-  static_assert(kGemmRows == 6, "update the switch below when changing kGemmRows");
-  switch (rows) {
-    case 6:
-      gemm_micro_kernel<Arch, T, 6>(block);
-      break;
-    case 5:
-      gemm_micro_kernel<Arch, T, 5>(block);
-      break;
-    case 4:
-      gemm_micro_kernel<Arch, T, 4>(block);
-      break;
-    case 3:
-      gemm_micro_kernel<Arch, T, 3>(block);
-      break;
-    case 2:
-      gemm_micro_kernel<Arch, T, 2>(block);
-      break;
-    default:
-      gemm_micro_kernel<Arch, T, 1>(block);
-      break;
-  }
-}
-
-/// @brief \f$ C \leftarrow \alpha\, \mathrm{op}(A)\, \mathrm{op}(B) + \beta C \f$, blocked as
-/// described above (op(A) is [M,K], op(B) is [K,N], C is [M,N], row-major, strides lda/ldb/ldc).
-template <class Arch, class T>
-void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, T alpha,
-          const T* A, std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) {
-  constexpr std::size_t kPanelWidth = kGemmVecs * Vec<Arch, T>::size;
-  if (M == 0 || N == 0 || K == 0) {  // nothing to multiply: C = beta C; the reference does that
-    scalar::gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    return;
-  }
-  GemmBlock<T> block{};
-  block.a_row_step = trans_a ? 1 : lda;  // op(A)[i, p] = A[i * a_row_step + p * a_depth_step]
-  block.a_depth_step = trans_a ? lda : 1;
-  block.alpha = alpha;
-  block.ldc = ldc;
-
-  alignas(Arch::alignment()) T panel[kGemmDepth * kPanelWidth];  // (depth, kPanelWidth)
-  block.panel = panel;
-
-  for (std::size_t j0 = 0; j0 < N; j0 += kPanelWidth) {  // a strip of columns of C
-    block.width = smaller(kPanelWidth, N - j0);
-    for (std::size_t p0 = 0; p0 < K; p0 += kGemmDepth) {  // a slice of the inner dimension
-      block.depth = smaller(kGemmDepth, K - p0);
-      gemm_pack_b(trans_b, B, ldb, p0, block.depth, j0, block.width, kPanelWidth, panel);
-      // The first slice applies beta; later slices add onto what the earlier ones stored.
-      block.beta = (p0 == 0) ? beta : T(1);
-      for (std::size_t i0 = 0; i0 < M; i0 += kGemmRows) {               // a block of rows of C
-        block.a = A + i0 * block.a_row_step + p0 * block.a_depth_step;  // op(A)[i0, p0]
-        block.c = C + i0 * ldc + j0;                                    // C[i0, j0]
-        gemm_micro_kernel_rows<Arch, T>(smaller(kGemmRows, M - i0), block);
-      }
-    }
-  }
-}
 
 // ============================================================================================
 // The table

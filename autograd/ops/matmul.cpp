@@ -53,15 +53,22 @@ Dims check_dims(const Tensor& a, const Tensor& b, const Layout& L) {
   try {
     d.batch = broadcast_shapes(batch_a, batch_b, L.name);
   } catch (const ShapeError&) {
-    throw ShapeError(fmt::format("{}: {} @ {}: batch dimensions {} and {} do not broadcast",
-                                 L.name, shape_str(a.shape()), shape_str(b.shape()),
-                                 shape_str(batch_a), shape_str(batch_b)));
+    throw ShapeError(fmt::format("{}: {} @ {}: batch dimensions {} and {} do not broadcast", L.name,
+                                 shape_str(a.shape()), shape_str(b.shape()), shape_str(batch_a),
+                                 shape_str(batch_b)));
   }
   return d;
 }
 
+// The least work (FLOPs) worth splitting a product between threads: about 0.1 ms on one core.
+// Waking a worker costs tens of microseconds, and each thread packs its own panels, so smaller
+// products are faster on one thread.
+constexpr double kMinParallelFlops = 8e6;
+
 // C[i] = op(A[ia]) op(B[ib]) for every index i of the broadcast batch, split across threads
-// by rows of C or by batch entries (each C element is computed the same way either way).
+// by rows of C, by columns of C or by batch entries. Each C element is computed by the same
+// operations whichever way (the gemm kernel's contract, see autograd/kernels/gemm_packed.h), so
+// the result does not depend on the thread count.
 template <class T>
 void batched_gemm(const Tensor& a, const Tensor& b, Tensor& out, const Dims& d, const Layout& L) {
   const kernels::KernelTable<T>& k = kernels::active<T>();
@@ -81,19 +88,37 @@ void batched_gemm(const Tensor& a, const Tensor& b, Tensor& out, const Dims& d, 
   auto rows = [&](const T* A, const T* B, T* C, std::int64_t r0, std::int64_t r1) {
     // Row r of op(A) starts at A + r·lda (stored as is) or A + r (stored transposed).
     const T* a_rows = L.trans_a ? A + r0 : A + r0 * static_cast<std::int64_t>(lda);
-    k.gemm(L.trans_a, L.trans_b, static_cast<std::size_t>(r1 - r0), N, K, T(1), a_rows, lda, B,
-           ldb, T(0), C + r0 * d.N, N);
+    k.gemm(L.trans_a, L.trans_b, static_cast<std::size_t>(r1 - r0), N, K, T(1), a_rows, lda, B, ldb,
+           T(0), C + r0 * d.N, N);
+  };
+  // Columns [c0, c1) of one product: op(B)'s columns c0.. start at B + c0 (stored as is) or
+  // B + c0·ldb (stored transposed); C keeps its row stride N.
+  auto columns = [&](const T* A, const T* B, T* C, std::int64_t c0, std::int64_t c1) {
+    const T* b_columns = L.trans_b ? B + c0 * static_cast<std::int64_t>(ldb) : B + c0;
+    k.gemm(L.trans_a, L.trans_b, static_cast<std::size_t>(d.M), static_cast<std::size_t>(c1 - c0),
+           K, T(1), A, lda, b_columns, ldb, T(0), C + c0, N);
   };
   if (!L.trans_a && shape_numel(batch_b) == 1 && shape_numel(batch_a) == count) {
     // b is one matrix shared by every batch entry: fold a's batch into its rows,
     // [batch·M, K] @ op(B), one big gemm (the Linear-layer case), split by rows.
-    parallel_for(count * d.M, flops, [&](std::int64_t r0, std::int64_t r1) {
-      rows(pa, pb, pc, r0, r1);
-    });
+    parallel_for(
+        count * d.M, flops, [&](std::int64_t r0, std::int64_t r1) { rows(pa, pb, pc, r0, r1); },
+        kMinParallelFlops);
     return;
   }
   if (count == 1) {
-    parallel_for(d.M, flops, [&](std::int64_t r0, std::int64_t r1) { rows(pa, pb, pc, r0, r1); });
+    // Each thread reads (or packs) all of one operand: split C by rows when op(B) is the smaller
+    // one to repeat (N <= M), by columns otherwise (e.g. a weight gradient [64, 256] with K =
+    // B·T: 256 columns shared out, the 64 rows of A read by both threads).
+    if (d.N <= d.M) {
+      parallel_for(
+          d.M, flops, [&](std::int64_t r0, std::int64_t r1) { rows(pa, pb, pc, r0, r1); },
+          kMinParallelFlops);
+    } else {
+      parallel_for(
+          d.N, flops, [&](std::int64_t c0, std::int64_t c1) { columns(pa, pb, pc, c0, c1); },
+          kMinParallelFlops);
+    }
     return;
   }
   // Matrix offsets of every batch entry into a and b (an odometer over the batch axes).
@@ -119,11 +144,14 @@ void batched_gemm(const Tensor& a, const Tensor& b, Tensor& out, const Dims& d, 
   }
   const std::int64_t size_a = a.size(-1) * a.size(-2);  // elements per matrix
   const std::int64_t size_b = b.size(-1) * b.size(-2);
-  parallel_for(count, flops, [&](std::int64_t c0, std::int64_t c1) {
-    for (std::int64_t c = c0; c < c1; ++c) {
-      rows(pa + offset_a[c] * size_a, pb + offset_b[c] * size_b, pc + c * d.M * d.N, 0, d.M);
-    }
-  });
+  parallel_for(
+      count, flops,
+      [&](std::int64_t c0, std::int64_t c1) {
+        for (std::int64_t c = c0; c < c1; ++c) {
+          rows(pa + offset_a[c] * size_a, pb + offset_b[c] * size_b, pc + c * d.M * d.N, 0, d.M);
+        }
+      },
+      kMinParallelFlops);
 }
 
 Tensor product(const Tensor& a, const Tensor& b, const Layout& L) {
@@ -155,11 +183,13 @@ Tensor shared_weight_grad(const Tensor& weight, const Tensor& p, const Tensor& q
 Tensor matmul(const Tensor& a, const Tensor& b) {
   Tensor y = product(a, b, kNN);  // y = a b : [..., M, N]
   return record("matmul", y, {a, b}, [a, b](const Tensor& g) {
-    // y = a b  ⇒  ā = g bᵀ,  b̄ = aᵀ g   (summed over broadcast batch axes)
-    Tensor ga = sum_to(matmul_nt(g, b), a.shape());
-    Tensor gb = shared_weight_grad(b, a, g, [](const Tensor& p, const Tensor& q) {
-      return matmul_tn(p, q);
-    });
+    // y = a b  ⇒  ā = g bᵀ,  b̄ = aᵀ g   (summed over broadcast batch axes); an operand that
+    // needs no gradient (a frozen weight) gets none, which saves a whole product
+    Tensor ga = a.requires_grad() ? sum_to(matmul_nt(g, b), a.shape()) : Tensor();
+    Tensor gb = b.requires_grad()
+                    ? shared_weight_grad(
+                          b, a, g, [](const Tensor& p, const Tensor& q) { return matmul_tn(p, q); })
+                    : Tensor();
     return TensorList{ga, gb};
   });
 }
@@ -167,11 +197,12 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 Tensor matmul_nt(const Tensor& a, const Tensor& b) {
   Tensor y = product(a, b, kNT);  // y = a bᵀ : a [..., M, K], b [..., N, K] → [..., M, N]
   return record("matmul_nt", y, {a, b}, [a, b](const Tensor& g) {
-    // y = a bᵀ  ⇒  ā = g b,  b̄ = gᵀ a
-    Tensor ga = sum_to(matmul(g, b), a.shape());
-    Tensor gb = shared_weight_grad(b, g, a, [](const Tensor& p, const Tensor& q) {
-      return matmul_tn(p, q);
-    });
+    // y = a bᵀ  ⇒  ā = g b,  b̄ = gᵀ a   (none for an operand that needs no gradient)
+    Tensor ga = a.requires_grad() ? sum_to(matmul(g, b), a.shape()) : Tensor();
+    Tensor gb = b.requires_grad()
+                    ? shared_weight_grad(
+                          b, g, a, [](const Tensor& p, const Tensor& q) { return matmul_tn(p, q); })
+                    : Tensor();
     return TensorList{ga, gb};
   });
 }
@@ -179,9 +210,9 @@ Tensor matmul_nt(const Tensor& a, const Tensor& b) {
 Tensor matmul_tn(const Tensor& a, const Tensor& b) {
   Tensor y = product(a, b, kTN);  // y = aᵀ b : a [..., K, M], b [..., K, N] → [..., M, N]
   return record("matmul_tn", y, {a, b}, [a, b](const Tensor& g) {
-    // y = aᵀ b  ⇒  ā = b gᵀ,  b̄ = a g
-    Tensor ga = sum_to(matmul_nt(b, g), a.shape());
-    Tensor gb = sum_to(matmul(a, g), b.shape());
+    // y = aᵀ b  ⇒  ā = b gᵀ,  b̄ = a g   (none for an operand that needs no gradient)
+    Tensor ga = a.requires_grad() ? sum_to(matmul_nt(b, g), a.shape()) : Tensor();
+    Tensor gb = b.requires_grad() ? sum_to(matmul(a, g), b.shape()) : Tensor();
     return TensorList{ga, gb};
   });
 }

@@ -10,6 +10,8 @@
 //    library use different polynomials);
 //  - for sums, dots and GEMM, the classic error bound of a length-K sum,
 //    |error| <= c K eps sum_p |a_p b_p|, since the SIMD code adds in a different order.
+// GEMM is checked against the naive triple loop scalar::gemm (the scalar table's gemm is the
+// packed algorithm too); tests/kernels/test_gemm_packed.cpp covers it in more shapes.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -24,6 +26,7 @@
 #include <gtest/gtest.h>
 
 #include "autograd/kernels/kernels.h"
+#include "autograd/kernels/scalar_kernels.h"
 
 namespace knob::kernels {
 namespace {
@@ -335,7 +338,6 @@ TEST_P(SimdVsReference, SoftmaxDouble) { check_softmax<double>(GetParam()); }
 template <class T>
 void check_gemm(Isa isa) {
   const KernelTable<T>& simd = table_for<T>(isa);
-  const KernelTable<T>& ref = table_for<T>(Isa::scalar);
   const std::size_t W = simd.width;
   const std::vector<std::size_t> sizes = {1, 3, W + 1, 17, 67};
   struct Scaling {
@@ -362,8 +364,8 @@ void check_gemm(Isa isa) {
               std::vector<T> want = C0;
               simd.gemm(trans_a, trans_b, M, N, K, s.alpha, A.data(), lda, B.data(), ldb, s.beta,
                         got.data(), ldc);
-              ref.gemm(trans_a, trans_b, M, N, K, s.alpha, A.data(), lda, B.data(), ldb, s.beta,
-                       want.data(), ldc);
+              scalar::gemm<T>(trans_a, trans_b, M, N, K, s.alpha, A.data(), lda, B.data(), ldb,
+                              s.beta, want.data(), ldc);
               // tolerance per element of C: 2 (K+2) eps (|alpha| sum_p |a_ip b_pj| + |beta c_ij|);
               // padding columns of C (j >= N) must be left untouched: tolerance 0
               const auto tolerance = [&](std::size_t index) {
@@ -394,14 +396,14 @@ void check_gemm(Isa isa) {
 template <class T>
 void check_gemm_empty(Isa isa) {
   const KernelTable<T>& simd = table_for<T>(isa);
-  const KernelTable<T>& ref = table_for<T>(Isa::scalar);
   for (std::size_t M : {0, 2}) {
     for (std::size_t N : {0, 3}) {
       for (T beta : {T(0), T(2)}) {
         const std::vector<T> A(8, T(1)), B(8, T(1));
         std::vector<T> got(M * 4, T(1.5)), want(M * 4, T(1.5));
         simd.gemm(false, false, M, N, 0, T(1), A.data(), 1, B.data(), 4, beta, got.data(), 4);
-        ref.gemm(false, false, M, N, 0, T(1), A.data(), 1, B.data(), 4, beta, want.data(), 4);
+        scalar::gemm<T>(false, false, M, N, 0, T(1), A.data(), 1, B.data(), 4, beta, want.data(),
+                        4);
         expect_close(
             label<T>(isa, "gemm K=0", "M=" + std::to_string(M) + " N=" + std::to_string(N)), got,
             want, [](std::size_t) { return 0.0; });
@@ -420,14 +422,13 @@ TEST_P(SimdVsReference, GemmEmptyDouble) { check_gemm_empty<double>(GetParam());
 template <class T>
 void check_gemm_deep(Isa isa) {
   const KernelTable<T>& simd = table_for<T>(isa);
-  const KernelTable<T>& ref = table_for<T>(Isa::scalar);
   const std::size_t M = 13, N = 41, K = 600;
   const std::vector<T> A = random_vector<T>(M * K, -1, 1, 77);
   const std::vector<T> B = random_vector<T>(K * N, -1, 1, 78);
   std::vector<T> got = random_vector<T>(M * N, -1, 1, 79);
   std::vector<T> want = got;
   simd.gemm(false, true, M, N, K, T(0.3), A.data(), K, B.data(), K, T(0.7), got.data(), N);
-  ref.gemm(false, true, M, N, K, T(0.3), A.data(), K, B.data(), K, T(0.7), want.data(), N);
+  scalar::gemm<T>(false, true, M, N, K, T(0.3), A.data(), K, B.data(), K, T(0.7), want.data(), N);
   const double tol = 2.0 * (K + 2) * kEps<T> * (0.3 * K + 0.7);  // |a|, |b|, |c| <= 1
   expect_close(label<T>(isa, "gemm", "M=13 N=41 K=600"), got, want,
                [tol](std::size_t) { return tol; });

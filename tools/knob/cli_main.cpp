@@ -57,6 +57,7 @@ void register_subcommands(CLI::App& app) {
   add_export_peft_command(app);
   add_import_peft_command(app);
   add_demo_command(app);
+  add_bench_command(app);
 }
 
 }  // namespace

@@ -27,6 +27,11 @@ void add_eval_command(CLI::App& app);
 /// @param app the top-level app to register with.
 void add_finetune_command(CLI::App& app);
 
+/// @brief `knob bench`: time a matrix multiply (--matmul M,N,K) or training steps of the
+/// reference transformer (--config C.json ...); --json for scripts.
+/// @param app the top-level app to register with.
+void add_bench_command(CLI::App& app);
+
 /// @brief One line describing the library build and the active SIMD path.
 std::string version_line();
 
