@@ -1,35 +1,25 @@
 // Lesson 01: tensors, shapes, broadcasting, and a SIMD kernel beside its scalar twin.
 // Read tutorials/01_tensors/README.md alongside; every number printed here is explained there.
 // Exits 1 if anything the lesson claims turns out false.
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "autograd/error.h"
 #include "autograd/format.h"
 #include "autograd/kernels/kernels.h"
 #include "autograd/ops.h"
 #include "autograd/random.h"
+#include "tutorials/common/lesson.h"
 
 using namespace knob;
+using namespace knob::lesson;  // claim, heading, max_abs_difference, finish
 
 namespace {
-
-int failures = 0;
-
-// Print a claim of the lesson and remember it if it does not hold.
-void claim(bool holds, std::string_view what) {
-  if (!holds) {
-    ++failures;
-    fmt::print("  !! the lesson claims {}, but it is not so\n", what);
-  }
-}
-
-void heading(int step, std::string_view title) { fmt::print("\n== {}. {} ==\n", step, title); }
 
 // ---- 1. a tensor is a shape over a flat buffer --------------------------------------------
 void tensors_and_shapes() {
@@ -55,9 +45,9 @@ void broadcasting() {
   fmt::print("a [2,3] + b [3]:\n{}\n", sum_ab);
   claim(sum_ab.to_vector() == std::vector<double>{11, 22, 33, 14, 25, 36}, "a + b row by row");
 
-  Tensor column = tensor({1, 2, 3}, {3, 1}, DType::f64);    // [3,1]
+  Tensor column = tensor({1, 2, 3}, {3, 1}, DType::f64);        // [3,1]
   Tensor row = tensor({1, 10, 100, 1000}, {1, 4}, DType::f64);  // [1,4]
-  Tensor outer = column * row;                                   // [3,4]
+  Tensor outer = column * row;                                  // [3,4]
   fmt::print("column [3,1] * row [1,4] = an outer product:\n{}\n", outer);
   claim(outer.shape() == Shape{3, 4} && outer.at({2, 3}) == 3000.0, "outer[2,3] = 3000");
 
@@ -106,8 +96,8 @@ void simd_versus_scalar() {
     available += std::string(available.empty() ? "" : ", ") + std::string(kernels::isa_name(isa));
   }
   fmt::print("instruction sets on this CPU: {}\n", available);
-  fmt::print("active: {} ({} floats per register){}\n", kernels::isa_name(active.isa),
-             active.width, active.isa == kernels::Isa::scalar ? "  [KNOB_SIMD=scalar]" : "");
+  fmt::print("active: {} ({} floats per register){}\n", kernels::isa_name(active.isa), active.width,
+             active.isa == kernels::Isa::scalar ? "  [KNOB_SIMD=scalar]" : "");
 
   // 2^16 floats = 256 KiB per array: three arrays stay in the L2 cache, so we time arithmetic
   // rather than main memory.
@@ -125,8 +115,9 @@ void simd_versus_scalar() {
     double simd_s;
   };
   std::vector<Row> rows;
-  rows.push_back({"add", best_seconds(repeats, [&] { scalar.add(a.data(), b.data(), out_scalar.data(), n); }),
-                  best_seconds(repeats, [&] { active.add(a.data(), b.data(), out_simd.data(), n); })});
+  rows.push_back(
+      {"add", best_seconds(repeats, [&] { scalar.add(a.data(), b.data(), out_scalar.data(), n); }),
+       best_seconds(repeats, [&] { active.add(a.data(), b.data(), out_simd.data(), n); })});
   claim(out_scalar == out_simd, "the SIMD add gives bit-identical results to the scalar add");
   rows.push_back({"exp", best_seconds(repeats, [&] { scalar.exp(a.data(), out_scalar.data(), n); }),
                   best_seconds(repeats, [&] { active.exp(a.data(), out_simd.data(), n); })});
@@ -158,6 +149,5 @@ int main() {
     fmt::print("error: {}\n", e.what());
     return 1;
   }
-  fmt::print("\n{}\n", failures == 0 ? "lesson 01: every claim checked" : "lesson 01: FAILED");
-  return failures == 0 ? 0 : 1;
+  return finish(1);
 }

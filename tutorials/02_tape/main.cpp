@@ -3,36 +3,27 @@
 // Read tutorials/02_tape/README.md alongside. Exits 1 if anything the lesson claims is false.
 //
 // Usage: tutorial_02 [OUT_DIR]   (writes OUT_DIR/tape_graph.dot; default: the current folder)
-#include <fmt/format.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "autograd/error.h"
 #include "autograd/format.h"
 #include "autograd/graphviz.h"
 #include "autograd/ops.h"
 #include "autograd/tape.h"
+#include "tutorials/common/lesson.h"
 
 using namespace knob;
+using namespace knob::lesson;  // claim, heading, max_abs_difference, finish
 
 namespace {
 
-int failures = 0;
-
-void claim(bool holds, std::string_view what) {
-  if (!holds) {
-    ++failures;
-    fmt::print("  !! the lesson claims {}, but it is not so\n", what);
-  }
-}
-
 bool near(double a, double b) { return std::fabs(a - b) <= 1e-12 * (1.0 + std::fabs(b)); }
-
-void heading(int step, std::string_view title) { fmt::print("\n== {}. {} ==\n", step, title); }
 
 // The numbers of the lesson: one neuron, one target.
 constexpr double kX = 1.5, kW = -0.8, kB = 0.3, kTarget = 0.5;
@@ -45,16 +36,16 @@ struct HandGradients {
 HandGradients by_hand() {
   heading(1, "Autograd by hand: L = (tanh(w*x + b) - t)^2");
   // forward, one intermediate value per line
-  const double z = kW * kX + kB;           // z = w x + b
-  const double a = std::tanh(z);           // a = tanh z
+  const double z = kW * kX + kB;                      // z = w x + b
+  const double a = std::tanh(z);                      // a = tanh z
   const double loss = (a - kTarget) * (a - kTarget);  // L = (a - t)^2
   fmt::print("forward:  z = {:.6f}   a = {:.6f}   L = {:.6f}\n", z, a, loss);
   // backward, the same lines in reverse, each one "local derivative times what came back"
-  const double dL_da = 2.0 * (a - kTarget);  // dL/da = 2(a - t)
+  const double dL_da = 2.0 * (a - kTarget);    // dL/da = 2(a - t)
   const double dL_dz = dL_da * (1.0 - a * a);  // da/dz = 1 - tanh^2 z
-  const double dL_dw = dL_dz * kX;           // dz/dw = x
-  const double dL_db = dL_dz;                // dz/db = 1
-  const double dL_dx = dL_dz * kW;           // dz/dx = w
+  const double dL_dw = dL_dz * kX;             // dz/dw = x
+  const double dL_db = dL_dz;                  // dz/db = 1
+  const double dL_dx = dL_dz * kW;             // dz/dx = w
   fmt::print("backward: dL/da = {:.6f}   dL/dz = {:.6f}\n", dL_da, dL_dz);
   fmt::print("          dL/dw = {:.6f}   dL/db = {:.6f}   dL/dx = {:.6f}\n", dL_dw, dL_db, dL_dx);
   return {loss, dL_dw, dL_db, dL_dx};
@@ -88,8 +79,7 @@ void with_the_tape(const HandGradients& hand, const std::string& out_dir) {
         "the tape's gradients equal the hand-derived ones");
   fmt::print("x is a constant, so it gets no gradient: x.requires_grad() = {}\n",
              x.requires_grad());
-  fmt::print("after backward the nodes are freed (retain_graph was not set):\n{}",
-             tape_listing());
+  fmt::print("after backward the nodes are freed (retain_graph was not set):\n{}", tape_listing());
   fmt::print("(dL/dx by hand would be {:.6f}: mark x requires_grad_() to get it)\n", hand.dx);
 }
 
@@ -115,9 +105,8 @@ Tensor exp_saving_output_strongly(const Tensor& x) {
     y = exp(x);
   }
   Tensor y_handle = y;
-  return record("leaky_exp", y, {x}, [y_handle](const Tensor& g) {
-    return TensorList{mul(g, y_handle)};
-  });
+  return record("leaky_exp", y, {x},
+                [y_handle](const Tensor& g) { return TensorList{mul(g, y_handle)}; });
 }
 
 void ownership() {
@@ -141,8 +130,8 @@ void ownership() {
     leaked_node = y.grad_fn();
   }
   const std::size_t after_strong = tape_size() - before;
-  fmt::print("after the scope, with y captured strongly: {} live node (leaked: {})\n",
-             after_strong, !leaked_node.expired());
+  fmt::print("after the scope, with y captured strongly: {} live node (leaked: {})\n", after_strong,
+             !leaked_node.expired());
   claim(after_strong == 1 && !leaked_node.expired(), "the strong capture leaks its node");
   if (std::shared_ptr<Node> node = leaked_node.lock()) node->backward = nullptr;  // cut the cycle
   fmt::print("cutting the cycle by hand (node->backward = nullptr) frees it: {} live nodes\n",
@@ -162,6 +151,5 @@ int main(int argc, char** argv) {
     fmt::print("error: {}\n", e.what());
     return 1;
   }
-  fmt::print("\n{}\n", failures == 0 ? "lesson 02: every claim checked" : "lesson 02: FAILED");
-  return failures == 0 ? 0 : 1;
+  return finish(2);
 }

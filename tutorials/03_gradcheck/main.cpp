@@ -2,31 +2,22 @@
 // gradcheck on a correct op, on a deliberately wrong one, in fast mode, and for second
 // derivatives; last, the op table that `knob gradcheck` prints.
 // Read tutorials/03_gradcheck/README.md alongside. Exits 1 if anything the lesson claims is false.
-#include <fmt/format.h>
-
 #include <cmath>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "autograd/error.h"
 #include "autograd/gradcheck.h"
 #include "autograd/op_registry.h"
 #include "autograd/ops.h"
 #include "autograd/random.h"
+#include "tutorials/common/lesson.h"
 
 using namespace knob;
+using namespace knob::lesson;  // claim, heading, max_abs_difference, finish
 
 namespace {
-
-int failures = 0;
-
-void claim(bool holds, std::string_view what) {
-  if (!holds) {
-    ++failures;
-    fmt::print("  !! the lesson claims {}, but it is not so\n", what);
-  }
-}
-
-void heading(int step, std::string_view title) { fmt::print("\n== {}. {} ==\n", step, title); }
 
 // ---- 1. central differences, and why float64 ------------------------------------------------
 // d/dx e^x at x = 1 is e. Estimate it as (f(x+h) - f(x-h)) / 2h in float32 and in float64.
@@ -103,9 +94,10 @@ void check_our_ops() {
   const GradcheckOptions defaults;
 
   heading(2, "gradcheck on a correct op");
-  fmt::print("an element passes when |analytic - numeric| <= atol + rtol * |numeric|"
-             "  (atol {:g}, rtol {:g}, eps {:g})\n",
-             defaults.atol, defaults.rtol, defaults.eps);
+  fmt::print(
+      "an element passes when |analytic - numeric| <= atol + rtol * |numeric|"
+      "  (atol {:g}, rtol {:g}, eps {:g})\n",
+      defaults.atol, defaults.rtol, defaults.eps);
   const GradcheckResult good = gradcheck([](const TensorList& in) { return cube(in[0]); }, {x});
   fmt::print("cube: {} Jacobian entries compared, max abs error {:.1e}: {}\n", good.compared,
              good.max_abs_error, good.passed ? "pass" : "FAIL");
@@ -148,11 +140,12 @@ void check_our_ops() {
 void knob_ops() {
   heading(6, "knob's own ops (what `knob gradcheck --op softmax --op matmul` prints)");
   const std::vector<OpCheckReport> reports = check_ops({"softmax", "matmul"});
-  fmt::print("{:<10} {:>5} {:>12} {:>10}  {}\n", "op", "cases", "max abs err", "2nd order",
-             "pass");
+  fmt::print("{:<10} {:>5} {:>12} {:>10}  {}\n", "op", "cases", "max abs err", "2nd order", "pass");
   for (const OpCheckReport& r : reports) {
     fmt::print("{:<10} {:>5} {:>12.1e} {:>10}  {}\n", r.op, r.cases, r.first.max_abs_error,
-               !r.second_checked ? "-" : r.second.passed ? "ok" : "FAIL",
+               !r.second_checked ? "-"
+               : r.second.passed ? "ok"
+                                 : "FAIL",
                r.passed() ? "yes" : "NO");
     claim(r.passed(), fmt::format("knob's {} passes", r.op));
   }
@@ -169,6 +162,5 @@ int main() {
     fmt::print("error: {}\n", e.what());
     return 1;
   }
-  fmt::print("\n{}\n", failures == 0 ? "lesson 03: every claim checked" : "lesson 03: FAILED");
-  return failures == 0 ? 0 : 1;
+  return finish(3);
 }

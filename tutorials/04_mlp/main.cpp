@@ -25,21 +25,12 @@
 #include "nn/module.h"
 #include "nn/sgd.h"
 #include "nn/svg_plot.h"
+#include "tutorials/common/lesson.h"
 
 using namespace knob;
+using namespace knob::lesson;  // claim, heading, max_abs_difference, finish
 
 namespace {
-
-int failures = 0;
-
-void claim(bool holds, std::string_view what) {
-  if (!holds) {
-    ++failures;
-    fmt::print("  !! the lesson claims {}, but it is not so\n", what);
-  }
-}
-
-void heading(int step, std::string_view title) { fmt::print("\n== {}. {} ==\n", step, title); }
 
 // ---- the data: two interleaved spirals ------------------------------------------------------
 struct Dataset {
@@ -173,13 +164,6 @@ HandGradients backward_by_hand(const Mlp& model, const Tensor& x, const Tensor& 
   g.w1 = matmul_tn(du1, x);                           // [H,N]·[N,2] → [H,2]
   g.b1 = sum(du1, {0});                               // [H]
   return g;
-}
-
-double max_abs_difference(const Tensor& a, const Tensor& b) {
-  const std::vector<double> va = a.to_vector(), vb = b.to_vector();
-  double worst = 0.0;
-  for (std::size_t i = 0; i < va.size(); ++i) worst = std::max(worst, std::fabs(va[i] - vb[i]));
-  return worst;
 }
 
 void check_the_backward(const Dataset& train) {
@@ -360,6 +344,5 @@ int main(int argc, char** argv) {
     fmt::print("error: {}\n", e.what());
     return 1;
   }
-  fmt::print("\n{}\n", failures == 0 ? "lesson 04: every claim checked" : "lesson 04: FAILED");
-  return failures == 0 ? 0 : 1;
+  return finish(4);
 }

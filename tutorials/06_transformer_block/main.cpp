@@ -20,28 +20,12 @@
 #include "autograd/random.h"
 #include "nn/transformer.h"
 #include "nn/transformer_block.h"
+#include "tutorials/common/lesson.h"
 
 using namespace knob;
+using namespace knob::lesson;  // claim, heading, max_abs_difference, finish
 
 namespace {
-
-int failures = 0;
-
-void claim(bool holds, std::string_view what) {
-  if (!holds) {
-    ++failures;
-    fmt::print("  !! the lesson claims {}, but it is not so\n", what);
-  }
-}
-
-void heading(int step, std::string_view title) { fmt::print("\n== {}. {} ==\n", step, title); }
-
-double max_abs_difference(const Tensor& a, const Tensor& b) {
-  const std::vector<double> va = a.to_vector(), vb = b.to_vector();
-  double worst = 0.0;
-  for (std::size_t i = 0; i < va.size(); ++i) worst = std::max(worst, std::fabs(va[i] - vb[i]));
-  return worst;
-}
 
 double norm(const Tensor& x) { return std::sqrt(sum(pow(x, 2.0)).item()); }
 
@@ -351,6 +335,5 @@ int main(int argc, char** argv) {
     fmt::print("error: {}\n", e.what());
     return 1;
   }
-  fmt::print("\n{}\n", failures == 0 ? "lesson 06: every claim checked" : "lesson 06: FAILED");
-  return failures == 0 ? 0 : 1;
+  return finish(6);
 }

@@ -29,21 +29,12 @@
 #include "nn/transformer.h"
 #include "tasks/digit_tasks.h"
 #include "tasks/metrics.h"
+#include "tutorials/common/lesson.h"
 
 using namespace knob;
+using namespace knob::lesson;  // claim, heading, max_abs_difference, finish
 
 namespace {
-
-int failures = 0;
-
-void claim(bool holds, std::string_view what) {
-  if (!holds) {
-    ++failures;
-    fmt::print("  !! the lesson claims {}, but it is not so\n", what);
-  }
-}
-
-void heading(int step, std::string_view title) { fmt::print("\n== {}. {} ==\n", step, title); }
 
 // ---- the recipe ------------------------------------------------------------------------------
 struct Recipe {
@@ -358,6 +349,5 @@ int main(int argc, char** argv) {
     fmt::print("error: {}\n", e.what());
     return 1;
   }
-  fmt::print("\n{}\n", failures == 0 ? "lesson 07: every claim checked" : "lesson 07: FAILED");
-  return failures == 0 ? 0 : 1;
+  return finish(7);
 }

@@ -25,30 +25,12 @@
 #include "nn/attention.h"
 #include "nn/feed_forward.h"
 #include "nn/transformer.h"
+#include "tutorials/common/lesson.h"
 
 using namespace knob;
+using namespace knob::lesson;  // claim, heading, max_abs_difference, finish
 
 namespace {
-
-int failures = 0;
-
-void claim(bool holds, std::string_view what) {
-  if (!holds) {
-    ++failures;
-    fmt::print("  !! the lesson claims {}, but it is not so\n", what);
-  }
-}
-
-void heading(int step, std::string_view title) { fmt::print("\n== {}. {} ==\n", step, title); }
-
-// Largest |a - b| over all elements (f32 → double is exact, so 0 means equal bit for bit, up to
-// the sign of zero).
-double max_abs_difference(const Tensor& a, const Tensor& b) {
-  const std::vector<double> va = a.to_vector(), vb = b.to_vector();
-  double worst = 0.0;
-  for (std::size_t i = 0; i < va.size(); ++i) worst = std::max(worst, std::fabs(va[i] - vb[i]));
-  return worst;
-}
 
 double largest_magnitude(const Tensor& t) {
   double worst = 0.0;
@@ -406,6 +388,5 @@ int main() {
     fmt::print("error: {}\n", e.what());
     return 1;
   }
-  fmt::print("\n{}\n", failures == 0 ? "lesson 08: every claim checked" : "lesson 08: FAILED");
-  return failures == 0 ? 0 : 1;
+  return finish(8);
 }

@@ -31,28 +31,12 @@
 #include "nn/safetensors.h"
 #include "nn/transformer.h"
 #include "tasks/digit_tasks.h"
+#include "tutorials/common/lesson.h"
 
 using namespace knob;
+using namespace knob::lesson;  // claim, heading, max_abs_difference, finish
 
 namespace {
-
-int failures = 0;
-
-void claim(bool holds, std::string_view what) {
-  if (!holds) {
-    ++failures;
-    fmt::print("  !! the lesson claims {}, but it is not so\n", what);
-  }
-}
-
-void heading(int step, std::string_view title) { fmt::print("\n== {}. {} ==\n", step, title); }
-
-double max_abs_difference(const Tensor& a, const Tensor& b) {
-  const std::vector<double> va = a.to_vector(), vb = b.to_vector();
-  double worst = 0.0;
-  for (std::size_t i = 0; i < va.size(); ++i) worst = std::max(worst, std::fabs(va[i] - vb[i]));
-  return worst;
-}
 
 bool bit_identical(const Tensor& a, const Tensor& b) {
   return a.shape() == b.shape() && a.dtype() == b.dtype() && a.to_vector() == b.to_vector();
@@ -427,6 +411,5 @@ int main(int argc, char** argv) {
     fmt::print("error: {}\n", e.what());
     return 1;
   }
-  fmt::print("\n{}\n", failures == 0 ? "lesson 10: every claim checked" : "lesson 10: FAILED");
-  return failures == 0 ? 0 : 1;
+  return finish(10);
 }
