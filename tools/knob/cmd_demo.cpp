@@ -2,17 +2,18 @@
 // learn a new task (reverse-then-increment under a neutral token) three ways — frozen base, IA³,
 // full fine-tuning — and compare; then a second adapter (decrement) and one mixed batch in which
 // every example is served by its own adapter (or none) on one base.
-#include <fmt/format.h>
-
 #include <chrono>
 #include <filesystem>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "autograd/ops.h"
 #include "autograd/tape.h"
+#include "demo_markov.h"
 #include "digit_training.h"
 #include "ia3/adapter.h"
 #include "ia3/adapter_bank.h"
@@ -31,10 +32,14 @@ struct DemoArgs {
   std::uint64_t seed = 0;
   bool json = false;
   bool quick = false;
+  bool ablation = false;
+  std::string task = "digits";
   std::int64_t pretrain_steps = 1000;
   std::int64_t finetune_steps = 600;
-  int batch = 128;
+  int pretrain_batch = 64;  // rows per pretraining step
+  int batch = 32;           // rows per fine-tuning step (every method)
   double ia3_lr = 3e-2;
+  Ia3Optimizer ia3_optimizer;  // β₂ 0.95, constant rate, no clipping
   double full_lr = 1e-3;
   int eval_rows = 1024;
   std::string out_dir = "demo_out";
@@ -43,14 +48,15 @@ struct DemoArgs {
 /// One method's row of the table.
 struct MethodResult {
   std::string method;
-  double exact_match = 0;                // new task
-  double token_accuracy = 0;             // new task
-  double original_tasks_exact_match = 0; // copy, reverse, increment (IA³: adapter removed)
+  double exact_match = 0;                 // new task
+  double token_accuracy = 0;              // new task
+  double original_tasks_exact_match = 0;  // copy, reverse, increment (IA³: adapter removed)
   std::int64_t trainable_params = 0;
   double trainable_share = 0;
   std::int64_t adapter_bytes = 0;
   double seconds = 0;
-  std::vector<double> losses;            // training loss per step (empty for frozen)
+  std::vector<double> losses;      // training loss per step (empty for frozen)
+  std::vector<double> grad_norms;  // gradient norm per step, before any clipping
 };
 
 double seconds_since(Clock::time_point start) {
@@ -64,39 +70,66 @@ std::shared_ptr<nn::Transformer> copy_of(const nn::Transformer& base) {
   return model;
 }
 
+// IA³: no weight decay and (unless --ia3-* say otherwise) a constant rate, β₂ = 0.95, no
+// clipping; full: knob train's recipe at 1e-3 (demo_finetune_recipe in digit_training.h).
 DigitTraining finetune_recipe(const DemoArgs& a, const std::vector<tasks::TaskSpec>& mix,
                               nn::Trainable trainable) {
-  DigitTraining t;
+  DigitTraining t =
+      demo_finetune_recipe(trainable, trainable == nn::Trainable::ia3 ? a.ia3_lr : a.full_lr,
+                           a.finetune_steps, a.batch, a.seed + 1, a.ia3_optimizer);
   t.mix = mix;
-  t.batch_size = a.batch;
-  t.steps = a.finetune_steps;
-  t.warmup = std::min<std::int64_t>(30, a.finetune_steps / 10);
-  t.seed = a.seed + 1;
-  t.trainable = trainable;
   t.quiet = a.json;
-  if (trainable == nn::Trainable::ia3) {
-    t.lr = a.ia3_lr;
-    t.weight_decay = 0.0;  // IA³ vectors must be free to go anywhere, even negative
-  } else {
-    t.lr = a.full_lr;
-  }
   return t;
 }
 
 struct Evaluated {
-  double exact_match = 0, token_accuracy = 0;
+  double exact_match = 0, token_accuracy = 0, loss = 0;
 };
 
 Evaluated evaluate(const nn::Transformer& model, const std::vector<tasks::TaskSpec>& mix,
                    const DemoArgs& a) {
   const DigitEvaluation r = evaluate_digits(model, mix, 8, a.eval_rows, a.seed);
-  return {r.scores.overall.exact_match(), r.scores.overall.token_accuracy()};
+  return {r.scores.overall.exact_match(), r.scores.overall.token_accuracy(), r.loss};
+}
+
+/// How large the gradient is early and late in a run: why IA³'s optimizer needs a short memory.
+struct GradientNormSummary {
+  std::int64_t window = 0;  // steps averaged at each end
+  double first_mean = 0, first_max = 0, last_mean = 0;
+};
+
+GradientNormSummary summarize(const std::vector<double>& norms) {
+  GradientNormSummary g;
+  const std::size_t n = norms.size();
+  g.window = static_cast<std::int64_t>(std::min<std::size_t>(100, n));
+  if (g.window == 0) return g;
+  const auto w = static_cast<std::size_t>(g.window);
+  for (std::size_t i = 0; i < w; ++i) {
+    g.first_mean += norms[i] / static_cast<double>(w);
+    g.first_max = std::max(g.first_max, norms[i]);
+    g.last_mean += norms[n - w + i] / static_cast<double>(w);
+  }
+  return g;
+}
+
+/// One row of the ablation: IA³ with only some kinds of vector.
+struct AblationResult {
+  std::string vectors;
+  std::int64_t trainable_params = 0;
+  double exact_match = 0, token_accuracy = 0, seconds = 0;
+};
+
+std::string joined(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const std::string& p : parts) out += (out.empty() ? "" : ",") + p;
+  return out;
 }
 
 void run_demo(DemoArgs a) {
   if (a.quick) {
     a.pretrain_steps = std::min<std::int64_t>(a.pretrain_steps, 60);
     a.finetune_steps = std::min<std::int64_t>(a.finetune_steps, 30);
+    a.pretrain_batch = std::min(a.pretrain_batch, 32);
     a.batch = std::min(a.batch, 32);
     a.eval_rows = std::min(a.eval_rows, 128);
   }
@@ -110,12 +143,12 @@ void run_demo(DemoArgs a) {
 
   // 1. Pretraining.
   say(fmt::format("== pretraining on copy, reverse, increment ({} steps, batch {}) ==",
-                  a.pretrain_steps, a.batch));
+                  a.pretrain_steps, a.pretrain_batch));
   Generator init(a.seed);
   auto base = std::make_shared<nn::Transformer>(nn::TransformerConfig{}, init);
   DigitTraining pre;
   pre.mix = original;
-  pre.batch_size = a.batch;
+  pre.batch_size = a.pretrain_batch;
   pre.steps = a.pretrain_steps;
   pre.seed = a.seed;
   pre.quiet = a.json;
@@ -130,10 +163,11 @@ void run_demo(DemoArgs a) {
 
   std::vector<MethodResult> results;
   // 2a. Frozen base.
+  const Evaluated frozen = evaluate(*base, new_task, a);
   {
     MethodResult r;
     r.method = "frozen";
-    const Evaluated e = evaluate(*base, new_task, a);
+    const Evaluated& e = frozen;
     r.exact_match = e.exact_match;
     r.token_accuracy = e.token_accuracy;
     r.original_tasks_exact_match = base_original.exact_match;
@@ -149,7 +183,10 @@ void run_demo(DemoArgs a) {
     MethodResult r;
     r.method = "ia3";
     start = Clock::now();
-    r.losses = train_digits(*ia3_model, finetune_recipe(a, new_task, nn::Trainable::ia3)).losses;
+    DigitTrainingResult run =
+        train_digits_resumable(*ia3_model, finetune_recipe(a, new_task, nn::Trainable::ia3));
+    r.losses = std::move(run.report.losses);
+    r.grad_norms = std::move(run.grad_norms);
     r.seconds = seconds_since(start);
     report = adapter.report();
     r.trainable_params = report.trainable;
@@ -184,11 +221,36 @@ void run_demo(DemoArgs a) {
     results.push_back(r);
   }
 
+  // 2d. Ablation: IA³ with only some kinds of vector (same recipe, same data, same base).
+  std::vector<AblationResult> ablation;
+  if (a.ablation) {
+    say("== ablation: IA3 with only l_ff, then only l_k and l_v ==");
+    const std::vector<std::vector<std::string>> subsets = {{"l_ff"}, {"l_k", "l_v"}};
+    for (const std::vector<std::string>& kinds : subsets) {
+      auto model = copy_of(*base);
+      DigitTraining t = finetune_recipe(a, new_task, nn::Trainable::ia3);
+      t.ia3_vectors = kinds;
+      AblationResult r;
+      r.vectors = joined(kinds);
+      start = Clock::now();
+      train_digits(*model, t);
+      r.seconds = seconds_since(start);
+      r.trainable_params = model->num_parameters(true);
+      const Evaluated e = evaluate(*model, new_task, a);
+      r.exact_match = e.exact_match;
+      r.token_accuracy = e.token_accuracy;
+      ablation.push_back(r);
+    }
+    const MethodResult& all = results[1];  // the IA³ run above: all three kinds
+    ablation.push_back(
+        {"l_k,l_v,l_ff", all.trainable_params, all.exact_match, all.token_accuracy, all.seconds});
+  }
+
   // 3. The three loss curves in one picture (the frozen base: its loss on the new task).
   const std::string plot = a.out_dir + "/loss_curves.svg";
   {
     std::vector<nn::PlotSeries> series;
-    const double frozen_loss = evaluate_digits(*base, new_task, 8, a.eval_rows, a.seed).loss;
+    const double frozen_loss = frozen.loss;
     for (const MethodResult& r : results) {
       nn::PlotSeries s;
       s.name = r.method;
@@ -198,8 +260,8 @@ void run_demo(DemoArgs a) {
       }
       series.push_back(std::move(s));
     }
-    nn::line_chart(plot, "fine-tuning on reverse-then-increment", "step", "training loss",
-                   series, true);
+    nn::line_chart(plot, "fine-tuning on reverse-then-increment", "step", "training loss", series,
+                   true);
   }
 
   // 4. A second adapter (decrement) on the same base, and one mixed batch.
@@ -208,7 +270,13 @@ void run_demo(DemoArgs a) {
   ia3::AdapterBank bank(served);
   bank.add("reverse_increment", adapter.vectors());
   start = Clock::now();
-  train_digits(*served, finetune_recipe(a, second_task, nn::Trainable::ia3));
+  {
+    // Decrement is an easier task (one digit map, no reordering): half the steps learn it.
+    DigitTraining t = finetune_recipe(a, second_task, nn::Trainable::ia3);
+    t.steps = std::max<std::int64_t>(1, a.finetune_steps / 2);
+    t.warmup = std::min<std::int64_t>(30, t.steps / 10);
+    train_digits(*served, t);
+  }
   const double decrement_seconds = seconds_since(start);
   nn::NamedTensors decrement_vectors;
   for (const auto& [name, t] : served->named_parameters()) {
@@ -241,7 +309,8 @@ void run_demo(DemoArgs a) {
   {
     NoGradGuard no_grad;
     for (std::size_t g = 0; g < groups.size(); ++g) {
-      const Tensor rows = slice(mixed_logits, 0, static_cast<std::int64_t>(g) * per_group, per_group);
+      const Tensor rows =
+          slice(mixed_logits, 0, static_cast<std::int64_t>(g) * per_group, per_group);
       bank.select(groups[g].adapter);
       const Tensor alone = served->forward(groups[g].batch.input_ids);
       const auto va = rows.to_vector();
@@ -261,6 +330,7 @@ void run_demo(DemoArgs a) {
   }
 
   // 5. Report.
+  const GradientNormSummary grad_summary = summarize(results[1].grad_norms);
   if (a.json) {
     nlohmann::json out;
     out["seed"] = a.seed;
@@ -276,13 +346,34 @@ void run_demo(DemoArgs a) {
                                 {"seconds", r.seconds}});
     }
     out["pretrain"] = {{"steps", a.pretrain_steps},
+                       {"batch", a.pretrain_batch},
                        {"seconds", pretrain_seconds},
                        {"original_tasks_exact_match", base_original.exact_match}};
     out["finetune_steps"] = a.finetune_steps;
+    out["ia3_recipe"] = {{"lr", a.ia3_lr},
+                         {"beta2", a.ia3_optimizer.beta2},
+                         {"lr_floor", a.ia3_optimizer.lr_floor},
+                         {"clip", a.ia3_optimizer.clip_norm}};
     out["batch"] = a.batch;
     out["total_params"] = total_params;
     out["ia3_base_bit_identical"] = base_untouched;
-    out["second_adapter"] = {{"task", "decrement"}, {"seconds", decrement_seconds}};
+    out["ia3_grad_norm"] = {{"window", grad_summary.window},
+                            {"first_mean", grad_summary.first_mean},
+                            {"first_max", grad_summary.first_max},
+                            {"last_mean", grad_summary.last_mean}};
+    out["second_adapter"] = {{"task", "decrement"},
+                             {"steps", std::max<std::int64_t>(1, a.finetune_steps / 2)},
+                             {"seconds", decrement_seconds}};
+    if (a.ablation) {
+      out["ablation"] = nlohmann::json::array();
+      for (const AblationResult& r : ablation) {
+        out["ablation"].push_back({{"vectors", r.vectors},
+                                   {"trainable_params", r.trainable_params},
+                                   {"exact_match", r.exact_match},
+                                   {"token_accuracy", r.token_accuracy},
+                                   {"seconds", r.seconds}});
+      }
+    }
     out["mixed_batch"] = {{"groups", mixed_json}, {"max_abs_diff_vs_separate", max_difference}};
     out["plot"] = plot;
     fmt::print("{}\n", out.dump(2));
@@ -293,14 +384,29 @@ void run_demo(DemoArgs a) {
   fmt::print("{:<8} {:>12} {:>10} {:>16} {:>12} {:>9} {:>10} {:>8}\n", "method", "exact match",
              "token acc", "original tasks", "trainable", "share", "adapter", "seconds");
   for (const MethodResult& r : results) {
-    fmt::print("{:<8} {:>11.1f}% {:>9.1f}% {:>15.1f}% {:>12} {:>8.3f}% {:>10} {:>8.1f}\n",
-               r.method, 100 * r.exact_match, 100 * r.token_accuracy,
-               100 * r.original_tasks_exact_match, r.trainable_params, 100 * r.trainable_share,
+    fmt::print("{:<8} {:>11.1f}% {:>9.1f}% {:>15.1f}% {:>12} {:>8.3f}% {:>10} {:>8.1f}\n", r.method,
+               100 * r.exact_match, 100 * r.token_accuracy, 100 * r.original_tasks_exact_match,
+               r.trainable_params, 100 * r.trainable_share,
                r.adapter_bytes > 0 ? fmt::format("{} B", r.adapter_bytes) : "-", r.seconds);
   }
-  fmt::print("(ia3's original-task score is the base with the adapter removed; base weights "
-             "bit-identical after training: {})\n",
-             base_untouched ? "yes" : "NO");
+  fmt::print(
+      "(ia3's original-task score is the base with the adapter removed; base weights "
+      "bit-identical after training: {})\n",
+      base_untouched ? "yes" : "NO");
+  fmt::print(
+      "IA3's gradient norm: mean {:.3f} (largest {:.3f}) over the first {} steps, mean {:.3f} "
+      "over the last {}\n",
+      grad_summary.first_mean, grad_summary.first_max, grad_summary.window, grad_summary.last_mean,
+      grad_summary.window);
+  if (a.ablation) {
+    fmt::print("\nablation: IA3 with some of its vectors (same recipe and data)\n");
+    fmt::print("{:<14} {:>10} {:>12} {:>10} {:>8}\n", "vectors", "trainable", "exact match",
+               "token acc", "seconds");
+    for (const AblationResult& r : ablation) {
+      fmt::print("{:<14} {:>10} {:>11.1f}% {:>9.1f}% {:>8.1f}\n", r.vectors, r.trainable_params,
+                 100 * r.exact_match, 100 * r.token_accuracy, r.seconds);
+    }
+  }
   fmt::print("\nIA3 parameters:\n{}", report.to_string());
   fmt::print("\none mixed batch on one base, each example served by its own adapter:\n{}",
              mixed_text);
@@ -308,23 +414,71 @@ void run_demo(DemoArgs a) {
   fmt::print("\nloss curves: {}; adapter: {}/reverse_increment.safetensors\n", plot, a.out_dir);
 }
 
+// `--task markov`: the Markov demo, with its own defaults for every option not given.
+void run_markov_from(const DemoArgs& a, const CLI::App& cmd) {
+  MarkovDemoOptions m;
+  m.seed = a.seed;
+  m.json = a.json;
+  m.quick = a.quick;
+  m.ablation = a.ablation;
+  m.out_dir = a.out_dir;
+  if (cmd.count("--pretrain-steps") > 0) m.pretrain_steps = a.pretrain_steps;
+  if (cmd.count("--finetune-steps") > 0) m.finetune_steps = a.finetune_steps;
+  if (cmd.count("--pretrain-batch") > 0) m.pretrain_batch = a.pretrain_batch;
+  if (cmd.count("--batch") > 0) m.batch = a.batch;
+  if (cmd.count("--ia3-lr") > 0) m.ia3_lr = a.ia3_lr;
+  if (cmd.count("--full-lr") > 0) m.full_lr = a.full_lr;
+  m.ia3_optimizer = a.ia3_optimizer;
+  if (cmd.count("--eval-rows") > 0) m.eval_rows = a.eval_rows;
+  run_markov_demo(m);
+}
+
 }  // namespace
 
 void add_demo_command(CLI::App& app) {
   auto a = std::make_shared<DemoArgs>();
+  const MarkovDemoOptions markov;
   CLI::App* cmd = app.add_subcommand(
       "demo", "Capstone: pretrain, then frozen vs IA³ vs full fine-tuning on a new task");
+  cmd->add_option("--task", a->task,
+                  "digits: reverse-then-increment after copy/reverse/increment (default); "
+                  "markov: a reweighted Markov chain, against its entropy rate")
+      ->check(CLI::IsMember({"digits", "markov"}));
   cmd->add_option("--seed", a->seed, "Seed of the weights and the data (default 0)");
   cmd->add_flag("--json", a->json, "Machine-readable results on standard output");
   cmd->add_flag("--quick", a->quick, "A few steps of everything (for tests; results meaningless)");
-  cmd->add_option("--pretrain-steps", a->pretrain_steps, "Pretraining steps (default 1000)");
-  cmd->add_option("--finetune-steps", a->finetune_steps, "Fine-tuning steps (default 600)");
-  cmd->add_option("--batch", a->batch, "Rows per step (default 128)");
+  cmd->add_flag("--ablation", a->ablation,
+                "Also train IA³ with only l_ff and with only l_k, l_v, and compare");
+  cmd->add_option("--pretrain-steps", a->pretrain_steps,
+                  fmt::format("Pretraining steps (default {}; markov {})", a->pretrain_steps,
+                              markov.pretrain_steps));
+  cmd->add_option("--finetune-steps", a->finetune_steps,
+                  fmt::format("Fine-tuning steps (default {}; markov {})", a->finetune_steps,
+                              markov.finetune_steps));
+  cmd->add_option("--pretrain-batch", a->pretrain_batch,
+                  fmt::format("Rows per pretraining step (default {}; markov {})",
+                              a->pretrain_batch, markov.pretrain_batch));
+  cmd->add_option(
+      "--batch", a->batch,
+      fmt::format("Rows per fine-tuning step (default {}; markov {})", a->batch, markov.batch));
   cmd->add_option("--ia3-lr", a->ia3_lr, "IA³ learning rate (default 3e-2)");
+  cmd->add_option("--ia3-beta2", a->ia3_optimizer.beta2, "IA³: Adam's beta2 (default 0.95)");
+  cmd->add_option("--ia3-lr-floor", a->ia3_optimizer.lr_floor,
+                  "IA³: after warmup, cosine decay to lr × this (default 1: constant)");
+  cmd->add_option("--ia3-clip", a->ia3_optimizer.clip_norm,
+                  "IA³: clip the gradient norm at this (default 0: off)");
   cmd->add_option("--full-lr", a->full_lr, "Full fine-tuning learning rate (default 1e-3)");
-  cmd->add_option("--eval-rows", a->eval_rows, "Held-out rows per evaluation (default 1024)");
+  cmd->add_option("--eval-rows", a->eval_rows,
+                  fmt::format("Held-out rows per evaluation (default {}; markov {})", a->eval_rows,
+                              markov.eval_rows));
   cmd->add_option("--out", a->out_dir, "Directory for the plot and the adapter (default demo_out)");
-  cmd->callback([a] { run_demo(*a); });
+  cmd->callback([a, cmd] {
+    if (a->task == "markov") {
+      run_markov_from(*a, *cmd);
+    } else {
+      run_demo(*a);
+    }
+  });
 }
 
 }  // namespace knob::cli

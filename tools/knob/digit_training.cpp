@@ -1,8 +1,8 @@
 #include "digit_training.h"
 
-#include <fmt/format.h>
-
 #include <filesystem>
+
+#include <fmt/format.h>
 
 #include "autograd/ops.h"
 #include "nn/adam.h"
@@ -17,17 +17,40 @@ nn::TrainReport train_digits(nn::Transformer& model, const DigitTraining& o) {
   return train_digits_resumable(model, o).report;
 }
 
+namespace {
+
+// Is `name` (e.g. `blocks.0.attn.l_k`) one of the IA³ vector kinds listed (e.g. `l_k`)?
+bool is_listed_ia3_kind(const std::string& name, const std::vector<std::string>& kinds) {
+  for (const std::string& kind : kinds) {
+    if (name.size() > kind.size() && name.ends_with(kind) &&
+        name[name.size() - kind.size() - 1] == '.') {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 DigitTrainingResult train_digits_resumable(nn::Transformer& model, const DigitTraining& o) {
-  tasks::check_vocab_size(model.config().vocab_size);
-  if (2 * o.n_digits + 1 > model.config().max_seq_len) {
-    throw ValueError(fmt::format("train: {} digits need sequences of {} tokens but max_seq_len is {}",
-                                 o.n_digits, 2 * o.n_digits + 1, model.config().max_seq_len));
+  if (!o.source) {
+    tasks::check_vocab_size(model.config().vocab_size);
+    if (2 * o.n_digits + 1 > model.config().max_seq_len) {
+      throw ValueError(
+          fmt::format("train: {} digits need sequences of {} tokens but max_seq_len is {}",
+                      o.n_digits, 2 * o.n_digits + 1, model.config().max_seq_len));
+    }
   }
   nn::NamedTensors params;
   std::vector<std::string> no_decay;
   if (o.trainable == nn::Trainable::ia3) {
     if (!model.ia3_enabled()) model.enable_ia3();
     model.freeze_all_but_ia3();
+    for (auto& [name, t] : model.named_parameters()) {
+      if (nn::is_ia3_name(name) && !is_listed_ia3_kind(name, o.ia3_vectors)) {
+        t.requires_grad_(false);
+      }
+    }
   } else {
     for (auto& [name, t] : model.named_parameters()) t.requires_grad_(!nn::is_ia3_name(name));
   }
@@ -37,7 +60,10 @@ DigitTrainingResult train_digits_resumable(nn::Transformer& model, const DigitTr
     // go anywhere, including negative).
     if (t.dim() < 2) no_decay.push_back(name);
   }
-  nn::AdamW optimizer(params, o.lr, {0.9, 0.999}, 1e-8, o.weight_decay, no_decay);
+  if (params.empty()) {
+    throw ValueError("train: nothing to train (no IA³ vector of the kinds asked for)");
+  }
+  nn::AdamW optimizer(params, o.lr, o.betas, 1e-8, o.weight_decay, no_decay);
   nn::WarmupCosineSchedule schedule(o.lr, o.lr * o.min_lr_fraction, std::min(o.warmup, o.steps),
                                     o.steps);
   Generator data(o.seed);
@@ -65,12 +91,14 @@ DigitTrainingResult train_digits_resumable(nn::Transformer& model, const DigitTr
   loop.quiet = o.quiet;
   result.report = nn::train_loop(loop, [&](std::int64_t step) {
     const tasks::Batch batch =
-        tasks::make_batch(o.mix, o.batch_size, o.n_digits, data, tasks::Split::train);
+        o.source ? o.source(data)
+                 : tasks::make_batch(o.mix, o.batch_size, o.n_digits, data, tasks::Split::train);
     optimizer.set_lr(schedule.lr_at(step));
     optimizer.zero_grad();
     Tensor loss = model.loss(batch.input_ids, batch.targets);
     backward(loss);
-    if (o.clip_norm > 0) nn::clip_grad_norm(params, o.clip_norm);
+    result.grad_norms.push_back(o.clip_norm > 0 ? nn::clip_grad_norm(params, o.clip_norm)
+                                                : nn::grad_norm(params));
     optimizer.step();
     const bool save = o.checkpoint_every > 0 && !o.checkpoint_path.empty() &&
                       ((step + 1) % o.checkpoint_every == 0 || step + 1 == end);
@@ -78,6 +106,24 @@ DigitTrainingResult train_digits_resumable(nn::Transformer& model, const DigitTr
     return nn::StepResult{loss.item(), batch.input_ids.numel(), optimizer.lr()};
   });
   return result;
+}
+
+DigitTraining demo_finetune_recipe(nn::Trainable trainable, double lr, std::int64_t steps,
+                                   int batch_size, std::uint64_t seed, const Ia3Optimizer& ia3) {
+  DigitTraining t;
+  t.trainable = trainable;
+  t.lr = lr;
+  t.steps = steps;
+  t.batch_size = batch_size;
+  t.warmup = std::min<std::int64_t>(30, steps / 10);
+  t.seed = seed;
+  if (trainable == nn::Trainable::ia3) {
+    t.min_lr_fraction = ia3.lr_floor;
+    t.betas = {0.9, ia3.beta2};
+    t.clip_norm = ia3.clip_norm;
+    t.weight_decay = 0.0;
+  }
+  return t;
 }
 
 DigitEvaluation evaluate_digits(const nn::Transformer& model,

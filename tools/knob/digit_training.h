@@ -3,9 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "autograd/random.h"
+#include "nn/adam.h"
 #include "nn/gradient_reference.h"
 #include "nn/trainer.h"
 #include "nn/transformer.h"
@@ -14,23 +17,36 @@
 
 namespace knob::cli {
 
+/// @brief A source of training rows other than the digit tasks: given the data generator
+/// (advanced by the call), one batch of `input_ids` and `targets` [B,T].
+using BatchSource = std::function<tasks::Batch(Generator& data)>;
+
 /// @brief Hyper-parameters of one training run on digit tasks.
 struct DigitTraining {
-  std::vector<tasks::TaskSpec> mix;   ///< tasks to sample rows from (uniformly)
-  int n_digits = 8;                   ///< digits per example (T = 2n + 1)
-  int batch_size = 128;               ///< rows per step
-  std::int64_t steps = 1000;          ///< optimizer steps
-  double lr = 3e-3;                   ///< peak learning rate
-  double min_lr_fraction = 0.1;       ///< cosine decays to lr · this
-  std::int64_t warmup = 50;           ///< linear warmup steps
-  double weight_decay = 0.01;         ///< AdamW decay (never applied to IA³ vectors)
-  double clip_norm = 1.0;             ///< gradient clipping (0: off)
-  std::uint64_t seed = 0;             ///< data order
+  std::vector<tasks::TaskSpec> mix;  ///< tasks to sample rows from (uniformly)
+  int n_digits = 8;                  ///< digits per example (T = 2n + 1)
+  int batch_size = 128;              ///< rows per step
+  std::int64_t steps = 1000;         ///< optimizer steps
+  double lr = 3e-3;                  ///< peak learning rate
+  double min_lr_fraction = 0.1;      ///< cosine decays to lr · this
+  std::int64_t warmup = 50;          ///< linear warmup steps
+  double weight_decay = 0.01;        ///< AdamW decay (never applied to IA³ vectors)
+  double clip_norm = 1.0;            ///< gradient clipping (0: off)
+  /// Adam's moment decay rates. A shorter second-moment memory (β₂ = 0.95) suits IA³, whose
+  /// gradients shrink twentyfold while it trains: with β₂ = 0.999 the remembered early
+  /// gradients keep the steps small long after (see docs/ia3.md, the capstone's recipe).
+  nn::Betas betas = {0.9, 0.999};
+  /// With Trainable::ia3: the kinds of IA³ vector that train (`l_k`, `l_v`, `l_ff`); the others
+  /// are frozen at their values (ones, unless set). The default trains all three.
+  std::vector<std::string> ia3_vectors = {"l_k", "l_v", "l_ff"};
+  /// Rows come from here when set (the digit-task fields `mix` and `n_digits` are then unused).
+  BatchSource source;
+  std::uint64_t seed = 0;                         ///< data order
   nn::Trainable trainable = nn::Trainable::full;  ///< which parameters train
-  std::string csv_path;               ///< metrics CSV ("" none)
-  std::string plot_path;              ///< loss-curve SVG ("" none)
-  std::string title = "training loss";  ///< plot title
-  bool quiet = false;                 ///< no progress display
+  std::string csv_path;                           ///< metrics CSV ("" none)
+  std::string plot_path;                          ///< loss-curve SVG ("" none)
+  std::string title = "training loss";            ///< plot title
+  bool quiet = false;                             ///< no progress display
   std::string checkpoint_path;        ///< training checkpoint file ("" none; nn/checkpoint.h)
   std::int64_t checkpoint_every = 0;  ///< save it every this many steps and at the end (0: never)
   bool resume = false;                ///< continue from checkpoint_path when that file exists
@@ -42,6 +58,9 @@ struct DigitTrainingResult {
   nn::TrainReport report;       ///< the loop's report (steps run by this call, losses, time)
   std::int64_t start_step = 0;  ///< the step it started from (> 0 when resumed)
   bool finished = true;         ///< all `steps` are done (false when stopped by stop_after)
+  /// The global L2 norm of the trainable parameters' gradient (before clipping) at each step of
+  /// this call.
+  std::vector<double> grad_norms;
 };
 
 /// @brief Train `model` in place. Freezes what `options.trainable` says is frozen.
@@ -53,6 +72,30 @@ struct DigitTrainingResult {
 nn::TrainReport train_digits(nn::Transformer& model, const DigitTraining& options);
 /// @brief train_digits() that also says where it started and whether it finished.
 DigitTrainingResult train_digits_resumable(nn::Transformer& model, const DigitTraining& options);
+
+/// @brief The parts of the demos' IA³ recipe that `knob demo` lets one vary (`--ia3-beta2`,
+/// `--ia3-lr-floor`, `--ia3-clip`), to see what each is worth.
+struct Ia3Optimizer {
+  double beta2 = 0.95;     ///< Adam's β₂ (the second-moment memory, about 1/(1−β₂) steps)
+  double lr_floor = 1.0;   ///< after warmup, cosine decay to lr · this (1: a constant rate)
+  double clip_norm = 0.0;  ///< gradient clipping (0: off)
+};
+
+/// @brief The fine-tuning recipe of `knob demo` (both tasks), for IA³ and for full fine-tuning.
+///
+/// Both: AdamW, `steps` steps of `batch_size` rows, a linear warmup of min(30, steps/10) steps,
+/// data seeded by `seed`. Full fine-tuning then decays by cosine to lr/10, with weight decay
+/// 0.01 on matrices and clipping at 1 (`knob train`'s recipe). IA³ never decays its vectors
+/// (they must be free to move far from one, even below zero) and by default keeps its rate
+/// constant, with β₂ = 0.95 and no clipping: its gradients shrink by an order of magnitude while
+/// it learns, which a long second-moment memory or a decaying rate turn into ever smaller steps.
+/// @param trainable full or ia3. @param lr peak learning rate. @param steps optimizer steps.
+/// @param batch_size rows per step. @param seed the data stream's seed.
+/// @param ia3 β₂, rate floor and clipping of the IA³ recipe (unused for full fine-tuning).
+/// @return the recipe (`mix` or `source` still to be set; quiet off).
+DigitTraining demo_finetune_recipe(nn::Trainable trainable, double lr, std::int64_t steps,
+                                   int batch_size, std::uint64_t seed,
+                                   const Ia3Optimizer& ia3 = {});
 
 /// @brief Held-out evaluation: `rows` examples (in batches of 256) drawn from `mix` on digit
 /// strings never used for training; returns scores per task and the mean loss.
