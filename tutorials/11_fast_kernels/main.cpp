@@ -240,9 +240,8 @@ void what_each_step_bought(const Measured& largest) {
   }
   fmt::print("  {:<66} {:>6.2f}x\n", "knob::matmul against the naive loop",
              largest.gflops[5] / largest.gflops[0]);
-  const std::size_t simd = 4;  // knob's kernel through the active table, one thread
-  claim(largest.gflops[simd] > 2.0 * largest.gflops[0],
-        "knob's GEMM on one thread is more than twice as fast as the naive loop");
+  // No claim about speed here: the lesson also runs as a test, under sanitizers and on busy
+  // machines, where timings mean nothing. Speed is measured by `knob bench` and bench/.
 }
 
 }  // namespace
