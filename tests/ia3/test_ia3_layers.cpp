@@ -10,26 +10,10 @@
 #include "ia3/ia3_feed_forward.h"
 #include "nn/attention.h"
 #include "nn/feed_forward.h"
+#include "tests/ia3/tensor_compare.h"
 
 namespace knob::ia3 {
 namespace {
-
-bool bit_identical(const Tensor& a, const Tensor& b) {
-  if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
-  const auto va = a.to_vector();
-  const auto vb = b.to_vector();
-  return std::memcmp(va.data(), vb.data(), va.size() * sizeof(double)) == 0;
-}
-
-double max_abs_diff(const Tensor& a, const Tensor& b) {
-  const auto va = a.to_vector();
-  const auto vb = b.to_vector();
-  double m = va.size() == vb.size() ? 0.0 : 1e300;
-  for (std::size_t i = 0; i < std::min(va.size(), vb.size()); ++i) {
-    m = std::max(m, std::abs(va[i] - vb[i]));
-  }
-  return m;
-}
 
 void randomize(Tensor t, Generator& gen, double spread) {
   NoGradGuard no_grad;

@@ -7,24 +7,10 @@
 #include "autograd/random.h"
 #include "ia3/adapter.h"
 #include "nn/transformer.h"
+#include "tests/ia3/tensor_compare.h"
 
 namespace knob::ia3 {
 namespace {
-
-bool bit_identical(const Tensor& a, const Tensor& b) {
-  if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
-  const auto va = a.to_vector();
-  const auto vb = b.to_vector();
-  return std::memcmp(va.data(), vb.data(), va.size() * sizeof(double)) == 0;
-}
-
-double max_abs_diff(const Tensor& a, const Tensor& b) {
-  const auto va = a.to_vector();
-  const auto vb = b.to_vector();
-  double m = 0.0;
-  for (std::size_t i = 0; i < va.size(); ++i) m = std::max(m, std::abs(va[i] - vb[i]));
-  return m;
-}
 
 struct Fixture {
   Generator gen{21};

@@ -1,11 +1,11 @@
 // The `knob` command line: the list of subcommands and the mapping of errors to exit statuses.
 #include "cli_main.h"
 
-#include <fmt/format.h>
-
 #include <exception>
 #include <string>
 #include <string_view>
+
+#include <fmt/format.h>
 
 #include "autograd/error.h"
 #include "commands.h"
@@ -16,14 +16,15 @@ namespace knob::cli {
 namespace {
 
 // A message on one line: each line break (with the indentation after it) becomes "; ", so a
-// list such as TransformerConfig's "invalid config:\n  - a\n  - b" reads "invalid config: - a; - b".
+// list such as TransformerConfig's "invalid config:\n  - a\n  - b" reads "invalid config: - a; -
+// b".
 std::string one_line(std::string_view message) {
   std::string out;
   std::size_t i = 0;
   while (i < message.size()) {
     if (message[i] == '\n' || message[i] == '\r') {
-      while (i < message.size() && (message[i] == '\n' || message[i] == '\r' ||
-                                    message[i] == ' ' || message[i] == '\t')) {
+      while (i < message.size() && (message[i] == '\n' || message[i] == '\r' || message[i] == ' ' ||
+                                    message[i] == '\t')) {
         ++i;
       }
       if (i < message.size() && !out.empty()) out += out.back() == ':' ? " " : "; ";
@@ -63,7 +64,8 @@ void register_subcommands(CLI::App& app) {
 }  // namespace
 
 int run_cli(int argc, char** argv) {
-  CLI::App app{"knob: an educational deep-learning framework (tape autograd, tiny transformer, IA3)"};
+  CLI::App app{
+      "knob: an educational deep-learning framework (tape autograd, tiny transformer, IA3)"};
   app.require_subcommand(0, 1);
   app.set_version_flag("--version", [] { return version_line(); });
   app.failure_message(usage_failure);
