@@ -176,6 +176,38 @@ std::vector<OpCase> build_cases() {
                  return TensorList{normal({2, 3, 3}, g), int_tensor({0, 4, 4, 1, 0, 2}, {2, 3})};
                },
                [](const TensorList& in) { return embedding_backward(in[0], in[1], 5); }});
+  // Fused ops: x [2,3,4] with per-feature vectors [4].
+  auto fused_case = [](std::string name, FusedActivation f, bool with_bias, bool with_scale) {
+    return OpCase{"bias_activation", std::move(name),
+                  [with_bias, with_scale, f](Generator& g) {
+                    // relu: inputs away from its kink at 0, where it has no derivative.
+                    Tensor x = f == FusedActivation::relu ? away_from_zero({2, 3, 4}, g)
+                                                          : normal({2, 3, 4}, g);
+                    return TensorList{x, with_bias ? normal({4}, g) : Tensor(),
+                                      with_scale ? normal({4}, g) : Tensor()};
+                  },
+                  [f](const TensorList& in) { return bias_activation(in[0], in[1], f, in[2]); }};
+  };
+  c.push_back(
+      fused_case("identity, bias and scale (IA3 on k, v)", FusedActivation::identity, true, true));
+  c.push_back(fused_case("identity, bias only (Linear)", FusedActivation::identity, true, false));
+  c.push_back(
+      fused_case("gelu, bias and scale (IA3 feed-forward)", FusedActivation::gelu, true, true));
+  c.push_back(fused_case("gelu_tanh, scale only", FusedActivation::gelu_tanh, false, true));
+  c.push_back(fused_case("relu, bias only", FusedActivation::relu, true, false));
+  c.push_back({"layer_norm", "x [2,3,5], weight and bias [5], eps 1e-5",
+               [](Generator& g) {
+                 return TensorList{normal({2, 3, 5}, g), normal({5}, g), normal({5}, g)};
+               },
+               [](const TensorList& in) { return layer_norm(in[0], in[1], in[2], 1e-5); }});
+  c.push_back({"attention_softmax", "causal, scores [2,4,4], scale 0.5",
+               [](Generator& g) {
+                 return TensorList{normal({2, 4, 4}, g)};
+               },
+               [](const TensorList& in) { return attention_softmax(in[0], 0.5, true); }});
+  c.push_back({"attention_softmax", "no mask, scores [2,3,4], scale 0.7", normal_234,
+               [](const TensorList& in) { return attention_softmax(in[0], 0.7, false); }});
+
   c.push_back({"cross_entropy", "logits [2,3,5], one ignored target",
                [](Generator& g) {
                  return TensorList{normal({2, 3, 5}, g), int_tensor({1, -100, 4, 0, 2, 2}, {2, 3})};

@@ -228,6 +228,69 @@ Tensor embedding(const Tensor& weight, const Tensor& ids);
 /// @throws ShapeError when g does not match ids; ValueError for an id outside [0, V).
 Tensor embedding_backward(const Tensor& g, const Tensor& ids, std::int64_t num_rows);
 
+// ---------------------------------------------------------------- fused ops ----
+//
+// Each fused op computes what a short composition of the ops above computes, in one pass over
+// memory instead of several, and records one tape node instead of several. Forward and backward
+// work row by row on the active kernel table, so a row stays in L1 while every step touches it.
+// The backward rules run those row kernels on a normal backward pass; under create_graph they
+// are written with differentiable ops instead (the same formulas), so second derivatives work.
+// tests/autograd/test_fused_ops.cpp checks each one against its unfused composition.
+
+/// @brief The activation applied by bias_activation().
+enum class FusedActivation {
+  identity,   ///< $ f(z) = z $
+  relu,       ///< $ f(z) = \max(z, 0) $ (relu())
+  gelu,       ///< $ f(z) = z\,\Phi(z) $ (gelu())
+  gelu_tanh,  ///< the tanh approximation of GELU (gelu_tanh())
+};
+
+/// @brief The epilogue of a linear layer: $ y = f(x + b) \odot s $ over the last axis.
+///
+/// Replaces `mul(act(add(x, bias)), scale)`: the bias of Linear, its activation in a
+/// feed-forward layer and IA³'s scaling vector (l_k, l_v or l_ff) in one pass.
+/// Backward, with $ z = x + b $: $ \bar z = (g \odot s) \odot f'(z) $,
+/// $ \bar x = \bar z $, $ \bar b = \sum_{rows} \bar z $,
+/// $ \bar s = \sum_{rows} g \odot f(z) $.
+/// @param x the input [..., N] (f32 or f64), typically a matrix product.
+/// @param bias [N] of x's dtype, or an undefined Tensor for none.
+/// @param activation f.
+/// @param scale [N] of x's dtype, or [B, 1, ..., 1, N] for an input [B, ..., N] (one vector per
+///        batch row: several IA³ adapters in one batch), or an undefined Tensor for none.
+/// @return y, x's shape and dtype.
+/// @throws ShapeError when bias is not [N] or scale has neither layout; DTypeError for mixed
+///         dtypes.
+Tensor bias_activation(const Tensor& x, const Tensor& bias, FusedActivation activation,
+                       const Tensor& scale = Tensor());
+
+/// @brief Layer normalisation over the last axis:
+/// $ y = \hat x \odot w + b $, $ \hat x = (x - \mu)\,r $, $ \mu = \tfrac1C \sum_j
+/// x_j $, $ r = 1/\sqrt{\tfrac1C \sum_j (x_j - \mu)^2 + \varepsilon} $ (biased variance).
+///
+/// Replaces the composition in nn::LayerNorm's documentation (mean, sub, mul, mean, add_scalar,
+/// pow, mul, mul, add). Backward, with $ \hat g = g \odot w $:
+/// $ \bar x = r\,(\hat g - \overline{\hat g} - \hat x\,\overline{\hat g \odot \hat x}) $
+/// (bars over a product: its mean over the row), $ \bar w = \sum_{rows} g \odot \hat x $,
+/// $ \bar b = \sum_{rows} g $.
+/// @param x the input [..., C] (f32 or f64). @param weight [C]. @param bias [C].
+/// @param eps $ \varepsilon > 0 $.
+/// @return y, x's shape and dtype.
+/// @throws ShapeError when weight or bias is not [C]; ValueError for eps <= 0.
+Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps);
+
+/// @brief Attention's probabilities from raw scores [..., T, S]:
+/// $ y = \mathrm{softmax}(\alpha x + M) $ over the last axis, where M is $ -\infty $
+/// above the diagonal (key s > query t) when `causal` and 0 elsewhere.
+///
+/// Replaces `softmax(masked_fill(mul_scalar(x, alpha), causal_mask, -inf))`; masked entries are
+/// never exponentiated and come out exactly 0. Backward:
+/// $ \bar x = \alpha\, y \odot (g - \textstyle\sum_k g_k y_k) $ (0 where masked).
+/// @param scores [..., T, S] (f32 or f64, at least two axes). @param scale $ \alpha $.
+/// @param causal apply the causal mask (needs T == S).
+/// @return y, the scores' shape and dtype.
+/// @throws ShapeError for fewer than two axes, or T != S with causal.
+Tensor attention_softmax(const Tensor& scores, double scale, bool causal);
+
 // ---------------------------------------------------------------- losses ----
 
 /// @brief Cross-entropy from logits [..., V] and integer targets [...] (i64).

@@ -29,6 +29,18 @@ std::string_view activation_name(Activation activation) {
   throw ValueError(fmt::format("activation: invalid enum value {}", static_cast<int>(activation)));
 }
 
+FusedActivation to_fused(Activation activation) {
+  switch (activation) {
+    case Activation::gelu:
+      return FusedActivation::gelu;
+    case Activation::gelu_tanh:
+      return FusedActivation::gelu_tanh;
+    case Activation::relu:
+      return FusedActivation::relu;
+  }
+  return FusedActivation::identity;
+}
+
 Tensor apply(Activation activation, const Tensor& x) {
   switch (activation) {
     case Activation::gelu:

@@ -4,6 +4,7 @@
 
 #include <string_view>
 
+#include "autograd/ops.h"
 #include "autograd/tensor.h"
 
 namespace knob::nn {
@@ -25,6 +26,10 @@ Activation parse_activation(std::string_view name);
 /// @param activation the activation.
 /// @return its name, the inverse of parse_activation().
 std::string_view activation_name(Activation activation);
+
+/// @brief The same function as a FusedActivation, for Linear's fused epilogue.
+/// @param activation the activation. @return its FusedActivation.
+FusedActivation to_fused(Activation activation);
 
 /// @brief Apply the activation elementwise (differentiable; see gelu(), gelu_tanh(), relu() in
 /// autograd/ops.h for the formulas and their derivatives).

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "autograd/ops.h"
+#include "nn/fusion.h"
 
 namespace knob::nn {
 
@@ -75,13 +76,11 @@ AttentionResult MultiHeadAttention::forward(const Tensor& x,
   const double minus_infinity = -std::numeric_limits<double>::infinity();
 
   // Projections (IA³ scales keys and values before the heads are split).
-  Tensor q = q_proj_->forward(x);  // q: [B,T,C]
-  Tensor k = k_proj_->forward(x);  // k: [B,T,C]
-  Tensor v = v_proj_->forward(x);  // v: [B,T,C]
-  if (ia3_enabled()) {
-    k = mul(k, l_k_);  // k ⊙ l_k: [B,T,C] ⊙ [C] → [B,T,C]
-    v = mul(v, l_v_);  // v ⊙ l_v: [B,T,C] ⊙ [C] → [B,T,C]
-  }
+  // The scaling is folded into the projection's epilogue (Linear::forward with a scale).
+  const FusedActivation none = FusedActivation::identity;
+  Tensor q = q_proj_->forward(x);                                         // q: [B,T,C]
+  Tensor k = k_proj_->forward(x, none, ia3_enabled() ? l_k_ : Tensor());  // k ⊙ l_k: [B,T,C]
+  Tensor v = v_proj_->forward(x, none, ia3_enabled() ? l_v_ : Tensor());  // v ⊙ l_v: [B,T,C]
 
   // Split heads: one reshape (free) and one permute (a copy) per tensor.
   Tensor q_heads = permute(reshape(q, {B, T, H, D}), {0, 2, 1, 3});  // q: [B,H,T,D]
@@ -90,15 +89,21 @@ AttentionResult MultiHeadAttention::forward(const Tensor& x,
 
   // Scores, masks, probabilities.
   const double scale = 1.0 / std::sqrt(static_cast<double>(D));
-  Tensor scores = mul_scalar(matmul_nt(q_heads, k_heads), scale);  // q kᵀ/√D: [B,H,T,T]
-  if (options.causal) {
-    scores = masked_fill(scores, causal_mask(T), minus_infinity);  // future → -∞: [B,H,T,T]
-  }
+  Tensor scores = matmul_nt(q_heads, k_heads);  // q kᵀ: [B,H,T,T]
   if (options.key_padding_mask.defined()) {
     Tensor pad = reshape(options.key_padding_mask, {B, 1, 1, T});  // per key: [B,1,1,T]
     scores = masked_fill(scores, pad, minus_infinity);             // padded → -∞: [B,H,T,T]
   }
-  Tensor probs = softmax(scores, -1);  // a: [B,H,T,T]
+  Tensor probs;  // a = softmax(q kᵀ/√D + causal mask): [B,H,T,T]
+  if (fusion_enabled()) {
+    probs = attention_softmax(scores, scale, options.causal);  // one pass per row
+  } else {
+    scores = mul_scalar(scores, scale);  // q kᵀ/√D: [B,H,T,T]
+    if (options.causal) {
+      scores = masked_fill(scores, causal_mask(T), minus_infinity);  // future → -∞: [B,H,T,T]
+    }
+    probs = softmax(scores, -1);
+  }
 
   // Weighted values, heads merged back, output projection.
   Tensor heads_out = matmul(probs, v_heads);                             // a v: [B,H,T,D]

@@ -29,10 +29,10 @@ void FeedForward::enable_ia3() {
 }
 
 Tensor FeedForward::forward(const Tensor& x) const {
-  Tensor hidden = up_->forward(x);                 // x W_upᵀ + b_up: [..., C] → [..., F]
-  hidden = apply(activation_, hidden);             // act(·): [..., F]
-  if (ia3_enabled()) hidden = mul(hidden, l_ff_);  // ⊙ l_ff: [..., F] ⊙ [F] → [..., F]
-  return down_->forward(hidden);                   // · W_downᵀ + b_down: [..., F] → [..., C]
+  // act(x W_upᵀ + b_up) ⊙ l_ff: [..., C] → [..., F], the ⊙ l_ff only with IA³ (one pass after
+  // the product: Linear's fused epilogue).
+  Tensor hidden = up_->forward(x, to_fused(activation_), ia3_enabled() ? l_ff_ : Tensor());
+  return down_->forward(hidden);  // · W_downᵀ + b_down: [..., F] → [..., C]
 }
 
 }  // namespace knob::nn

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "autograd/ops.h"
+#include "nn/fusion.h"
 #include "nn/init.h"
 
 namespace knob::nn {
@@ -35,6 +36,9 @@ Tensor LayerNorm::forward(const Tensor& x) const {
     throw DTypeError(fmt::format("LayerNorm(features={}): input is {} but the weights are {}",
                                  features_, dtype_name(x.dtype()), dtype_name(weight_.dtype())));
   }
+  if (fusion_enabled()) return layer_norm(x, weight_, bias_, eps_);  // one pass per row
+
+  // The composition the fused op replaces:
   Tensor mu = mean(x, {-1}, /*keepdim=*/true);                         // μ: [..., 1]
   Tensor centered = sub(x, mu);                                        // x - μ: [..., C]
   Tensor var = mean(mul(centered, centered), {-1}, /*keepdim=*/true);  // σ² (biased): [..., 1]

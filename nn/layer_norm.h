@@ -15,10 +15,11 @@ namespace knob::nn {
 /// \f[ \mu = \tfrac1C \sum_i x_i,\quad \sigma^2 = \tfrac1C \sum_i (x_i - \mu)^2,\quad
 ///     y_i = \frac{x_i - \mu}{\sqrt{\sigma^2 + \epsilon}}\, w_i + b_i \f]
 /// with the *biased* variance (divide by C, not C-1), as PyTorch. Parameters: `weight` [C]
-/// (ones) and `bias` [C] (zeros). Built from differentiable ops, so the backward pass,
+/// (ones) and `bias` [C] (zeros). The backward pass is
 /// \f$ \bar x = \frac{1}{\sqrt{\sigma^2+\epsilon}} (\hat g - \overline{\hat g} - \hat x\,
-/// \overline{\hat g \hat x}) \f$ with \f$ \hat g = g \odot w \f$ and bars meaning means over C,
-/// comes out of the tape.
+/// \overline{\hat g \hat x}) \f$ with \f$ \hat g = g \odot w \f$ and bars meaning means over C.
+/// forward() runs the fused op layer_norm(); with fusion switched off (nn/fusion.h) it builds the
+/// same function from nine differentiable ops, and the tape derives that formula by itself.
 /// \code
 /// auto ln = std::make_shared<LayerNorm>(/*features=*/64, /*eps=*/1e-5);
 /// Tensor y = ln->forward(x);  // x: [B,T,64] → y: [B,T,64], each row mean 0, variance ≈ 1

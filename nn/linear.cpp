@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "autograd/ops.h"
+#include "nn/fusion.h"
 #include "nn/init.h"
 
 namespace knob::nn {
@@ -23,6 +24,10 @@ std::string Linear::extra_repr() const {
 }
 
 Tensor Linear::forward(const Tensor& x) const {
+  return forward(x, FusedActivation::identity, Tensor());
+}
+
+Tensor Linear::forward(const Tensor& x, FusedActivation activation, const Tensor& scale) const {
   if (!x.defined() || x.dim() == 0 || x.size(-1) != in_features_) {
     throw ShapeError(fmt::format("Linear(in={}, out={}): input {} must end with {} features",
                                  in_features_, out_features_,
@@ -35,11 +40,28 @@ Tensor Linear::forward(const Tensor& x) const {
   }
   if (x.dim() == 1) {
     // A single vector: x [in] → [1, in] → y [1, out] → [out] (matmul needs a matrix).
-    return reshape(forward(reshape(x, {1, in_features_})), {out_features_});
+    return reshape(forward(reshape(x, {1, in_features_}), activation, scale), {out_features_});
   }
   // x Wᵀ without copying Wᵀ: the gemm kernel reads W [out, in] row by row as Wᵀ's columns.
   Tensor y = matmul_nt(x, weight_);  // x Wᵀ: [..., in] @ [out, in]ᵀ → [..., out]
-  return add(y, bias_);              // + b: [..., out] + [out] → [..., out]
+  if (fusion_enabled()) {
+    return bias_activation(y, bias_, activation, scale);  // f(y + b) ⊙ s: [..., out], one pass
+  }
+  y = add(y, bias_);  // + b: [..., out] + [out] → [..., out]
+  switch (activation) {
+    case FusedActivation::identity:
+      break;
+    case FusedActivation::relu:
+      y = relu(y);
+      break;
+    case FusedActivation::gelu:
+      y = gelu(y);
+      break;
+    case FusedActivation::gelu_tanh:
+      y = gelu_tanh(y);
+      break;
+  }
+  return scale.defined() ? mul(y, scale) : y;  // ⊙ s: [..., out] ⊙ [out]
 }
 
 }  // namespace knob::nn

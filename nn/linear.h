@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "autograd/ops.h"
 #include "autograd/random.h"
 #include "nn/module.h"
 
@@ -44,6 +45,16 @@ class Linear : public Module {
   /// @return y [..., out_features].
   /// @throws ShapeError when x's last axis is not in_features; DTypeError on a dtype mismatch.
   Tensor forward(const Tensor& x) const;
+
+  /// @brief \f$ y = f(x W^\top + b) \odot s \f$: the product, then the bias, an activation and
+  /// a per-feature scale in one pass (the fused op bias_activation(); with fusion switched off,
+  /// the composition `mul(act(add(matmul_nt(x, W), b)), s)`).
+  /// @param x input [..., in_features], same dtype as the weights.
+  /// @param activation f (FusedActivation::identity for none).
+  /// @param scale [out_features] (IA³'s l_k, l_v or l_ff), or an undefined Tensor for none.
+  /// @return y [..., out_features].
+  /// @throws ShapeError when x's last axis is not in_features; DTypeError on a dtype mismatch.
+  Tensor forward(const Tensor& x, FusedActivation activation, const Tensor& scale) const;
 
   /// @brief The weight [out_features, in_features] (a handle sharing the parameter).
   /// @return the `weight` parameter.

@@ -11,6 +11,35 @@
 
 namespace knob {
 
+namespace {
+
+// z̄ = g (softmax(z) - onehot(t)) / counted row by row, 0 on ignored rows: logits [N, V].
+Tensor cross_entropy_logits_grad(const Tensor& logits, const Tensor& targets,
+                                 std::int64_t ignore_index, std::int64_t counted, const Tensor& g) {
+  const std::int64_t V = logits.size(-1);
+  const std::int64_t* t = targets.data<std::int64_t>();
+  Tensor dz = empty(logits.shape(), logits.dtype());
+  dispatch_floating(logits.dtype(), "cross_entropy", [&]<class T>() {
+    const kernels::KernelTable<T>& k = kernels::active<T>();
+    const T weight =
+        static_cast<T>(static_cast<double>(g.data<T>()[0]) / static_cast<double>(counted));
+    const auto row = static_cast<std::size_t>(V);
+    for (std::int64_t i = 0; i < targets.numel(); ++i) {
+      T* dz_row = dz.data<T>() + i * V;
+      if (t[i] == ignore_index) {
+        std::fill(dz_row, dz_row + row, T(0));
+        continue;
+      }
+      k.softmax_rows(logits.data<T>() + i * V, dz_row, 1, row);  // softmax(z_i)
+      dz_row[t[i]] -= T(1);                                      // - onehot(t_i)
+      k.mul_scalar(dz_row, weight, dz_row, row);                 // · g / |P|
+    }
+  });
+  return dz;
+}
+
+}  // namespace
+
 Tensor cross_entropy(const Tensor& logits, const Tensor& targets, std::int64_t ignore_index) {
   detail::check_floating(logits, "cross_entropy");
   detail::check_defined(targets, "cross_entropy");
@@ -60,6 +89,12 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, std::int64_t i
                 [logits, targets, ignore_index, counted, V, N](const Tensor& g) {
                   // z̄_i = g (softmax(z_i) - onehot(t_i)) / |P| for counted rows, 0 for ignored
                   // ones.
+                  if (!grad_enabled()) {  // a normal backward pass: one pass, row by row
+                    return TensorList{
+                        cross_entropy_logits_grad(logits, targets, ignore_index, counted, g),
+                        Tensor()};
+                  }
+                  // create_graph: the same formula, differentiable.
                   Tensor onehot = zeros(logits.shape(), logits.dtype());
                   Shape weight_shape = targets.shape();
                   weight_shape.push_back(1);

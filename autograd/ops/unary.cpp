@@ -9,6 +9,7 @@
 
 #include "autograd/ops.h"
 #include "autograd/ops/checks.h"
+#include "autograd/ops/derivatives.h"
 
 namespace knob {
 
@@ -51,9 +52,10 @@ Tensor sigmoid(const Tensor& x) {
   });
 }
 
-namespace {
-// [x > 0] as 0/1 of x's dtype: a constant, so relu's second derivative is 0.
-Tensor positive_mask(const Tensor& x) {
+// ------------------------------------------------------------ activations and their slopes ----
+
+Tensor detail::relu_derivative(const Tensor& x) {
+  // [x > 0] as 0/1 of x's dtype, made by a plain loop, so it is a constant (not recorded).
   Tensor mask = empty(x.shape(), x.dtype());
   dispatch_floating(x.dtype(), "relu", [&]<class T>() {
     const T* in = x.data<T>();
@@ -62,13 +64,11 @@ Tensor positive_mask(const Tensor& x) {
   });
   return mask;
 }
-}  // namespace
 
 Tensor relu(const Tensor& x) {
   Tensor y = map_unary(x, "relu", [](const auto& k) { return k.relu; });  // y = max(x, 0)
   return record("relu", y, {x}, [x](const Tensor& g) {
-    // d relu/dx = [x > 0]: a constant 0/1 mask (made by a plain loop, so it is not recorded).
-    return TensorList{mul(g, positive_mask(x))};
+    return TensorList{mul(g, detail::relu_derivative(x))};  // d relu/dx = [x > 0]
   });
 }
 
@@ -81,32 +81,39 @@ Tensor erf(const Tensor& x) {
   });
 }
 
+Tensor detail::gelu_derivative(const Tensor& x) {
+  // d/dx [x Φ(x)] = Φ(x) + x φ(x), with Φ(x) = ½(1 + erf(x/√2)), φ(x) = e^{-x²/2} / √(2π)
+  const double inv_sqrt2 = 1.0 / std::numbers::sqrt2;
+  const double inv_sqrt_2pi = 1.0 / std::sqrt(2.0 * std::numbers::pi);
+  Tensor cdf = mul_scalar(add_scalar(erf(mul_scalar(x, inv_sqrt2)), 1.0), 0.5);
+  Tensor pdf = mul_scalar(exp(mul_scalar(mul(x, x), -0.5)), inv_sqrt_2pi);
+  return add(cdf, mul(x, pdf));
+}
+
 Tensor gelu(const Tensor& x) {
   Tensor y = map_unary(x, "gelu", [](const auto& k) { return k.gelu_erf; });  // y = x Φ(x)
-  return record("gelu", y, {x}, [x](const Tensor& g) {
-    // d/dx [x Φ(x)] = Φ(x) + x φ(x), with Φ(x) = ½(1 + erf(x/√2)), φ(x) = e^{-x²/2} / √(2π)
-    const double inv_sqrt2 = 1.0 / std::numbers::sqrt2;
-    const double inv_sqrt_2pi = 1.0 / std::sqrt(2.0 * std::numbers::pi);
-    Tensor cdf = mul_scalar(add_scalar(erf(mul_scalar(x, inv_sqrt2)), 1.0), 0.5);
-    Tensor pdf = mul_scalar(exp(mul_scalar(mul(x, x), -0.5)), inv_sqrt_2pi);
-    return TensorList{mul(g, add(cdf, mul(x, pdf)))};
-  });
+  return record("gelu", y, {x},
+                [x](const Tensor& g) { return TensorList{mul(g, detail::gelu_derivative(x))}; });
+}
+
+Tensor detail::gelu_tanh_derivative(const Tensor& x) {
+  // y = ½ x (1 + tanh u), u = c (x + a x³), c = √(2/π), a = 0.044715
+  // dy/dx = ½ (1 + tanh u) + ½ x (1 - tanh² u) · c (1 + 3 a x²)
+  const double c = std::sqrt(2.0 / std::numbers::pi);
+  const double a = 0.044715;
+  Tensor x2 = mul(x, x);
+  Tensor t = tanh(mul_scalar(add(x, mul_scalar(mul(x2, x), a)), c));
+  Tensor left = mul_scalar(add_scalar(t, 1.0), 0.5);
+  Tensor sech2 = add_scalar(neg(mul(t, t)), 1.0);
+  Tensor du_dx = mul_scalar(add_scalar(mul_scalar(x2, 3.0 * a), 1.0), c);
+  Tensor right = mul_scalar(mul(x, mul(sech2, du_dx)), 0.5);
+  return add(left, right);
 }
 
 Tensor gelu_tanh(const Tensor& x) {
   Tensor y = map_unary(x, "gelu_tanh", [](const auto& k) { return k.gelu_tanh; });
   return record("gelu_tanh", y, {x}, [x](const Tensor& g) {
-    // y = ½ x (1 + tanh u), u = c (x + a x³), c = √(2/π), a = 0.044715
-    // dy/dx = ½ (1 + tanh u) + ½ x (1 - tanh² u) · c (1 + 3 a x²)
-    const double c = std::sqrt(2.0 / std::numbers::pi);
-    const double a = 0.044715;
-    Tensor x2 = mul(x, x);
-    Tensor t = tanh(mul_scalar(add(x, mul_scalar(mul(x2, x), a)), c));
-    Tensor left = mul_scalar(add_scalar(t, 1.0), 0.5);
-    Tensor sech2 = add_scalar(neg(mul(t, t)), 1.0);
-    Tensor du_dx = mul_scalar(add_scalar(mul_scalar(x2, 3.0 * a), 1.0), c);
-    Tensor right = mul_scalar(mul(x, mul(sech2, du_dx)), 0.5);
-    return TensorList{mul(g, add(left, right))};
+    return TensorList{mul(g, detail::gelu_tanh_derivative(x))};
   });
 }
 

@@ -24,6 +24,7 @@
 #include "autograd/tape.h"
 #include "commands.h"
 #include "nn/adam.h"
+#include "nn/fusion.h"
 #include "nn/gradient_reference.h"
 #include "nn/model_dir.h"
 #include "nn/transformer.h"
@@ -44,6 +45,7 @@ struct BenchArgs {
   std::int64_t steps = 20;
   std::int64_t warmup = 3;
   std::uint64_t seed = 0;
+  bool unfused = false;  // the modules' unfused compositions instead of the fused ops
   bool json = false;
 };
 
@@ -188,6 +190,7 @@ void run_training_bench(const BenchArgs& args) {
                     args.batch, args.steps, args.warmup));
   }
   const DType dtype = parse_dtype(args.dtype);
+  const nn::FusionGuard fusion(!args.unfused);
   const nn::Trainable mode = nn::parse_trainable(args.trainable);
   Generator gen(args.seed);
   nn::Transformer model(config, gen, dtype);
@@ -261,14 +264,15 @@ void run_training_bench(const BenchArgs& args) {
         {"parameters", model.num_parameters()},
         {"threads", num_threads()},
         {"isa", isa},
+        {"fused", !args.unfused},
         {"final_loss", last_loss}};
     if (heap_allocations_counted()) out["allocs_per_step"] = heap_per_step;
     fmt::print("{}\n", out.dump());
     return;
   }
-  fmt::print("training step, {} ({}), batch {} x seq {}, {}, {} thread{}, {}:\n", args.config,
+  fmt::print("training step, {} ({}), batch {} x seq {}, {}, {} thread{}, {}, {}:\n", args.config,
              args.trainable, args.batch, T, args.dtype, num_threads(),
-             num_threads() == 1 ? "" : "s", isa);
+             num_threads() == 1 ? "" : "s", isa, args.unfused ? "unfused" : "fused ops");
   fmt::print("  {:.3f} ms per step (median of {}; mean {:.3f}; CPU time {:.3f}), {:.0f} tokens/s\n",
              ms, args.steps, total_seconds / steps * 1e3, cpu_ms, tokens_per_s);
   fmt::print(
@@ -304,6 +308,8 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--dtype", args->dtype, "f32 (default) or f64")
       ->check(CLI::IsMember({"f32", "f64"}));
   cmd->add_option("--seed", args->seed, "Seed of the weights and the random data (0)");
+  cmd->add_flag("--unfused", args->unfused,
+                "Train with the compositions of simple ops that the fused ops replace");
   cmd->add_flag("--json", args->json, "Machine-readable output");
   matmul->excludes(config);
   cmd->callback([args] {
