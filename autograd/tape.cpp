@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "autograd/anomaly.h"
+#include "autograd/object_pool.h"
 #include "autograd/ops.h"
 
 namespace knob {
@@ -234,7 +235,7 @@ Tensor record(const std::string& op, Tensor output, TensorList inputs, BackwardF
   });
   if (!needs_grad) return output;
 
-  auto node = std::make_shared<Node>();
+  auto node = std::allocate_shared<Node>(PoolAllocator<Node>());  // block from the object pool
   node->op = op;
   node->sequence = tape.next_sequence++;
   node->inputs = std::move(inputs);

@@ -16,10 +16,14 @@
 /// a later node that uses that tensor). Drop the outputs and the graph is freed, used or not.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <new>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "autograd/tensor.h"
@@ -29,8 +33,119 @@ namespace knob {
 /// @brief A list of tensors (op inputs, gradients).
 using TensorList = std::vector<Tensor>;
 
-/// @brief dL/d(output) → one dL/d(input) per input (an undefined Tensor for "no gradient").
-using BackwardFn = std::function<TensorList(const Tensor& grad_output)>;
+/// @brief A backward rule: dL/d(output) → one dL/d(input) per input (an undefined Tensor for
+/// "no gradient").
+///
+/// Works like `std::function<TensorList(const Tensor&)>` (any callable of that signature
+/// converts to it), but keeps a closure of up to kInlineBytes bytes inside itself instead of on
+/// the heap: every recorded op makes one, and the captures of knob's rules (a few tensors and
+/// sizes) fit. Larger closures still work; they are allocated. Move-only.
+class BackwardFn {
+ public:
+  /// Closures up to this size (and alignment up to max_align_t) are stored inline.
+  static constexpr std::size_t kInlineBytes = 112;
+
+  /// @brief An empty rule (converts to false).
+  BackwardFn() = default;
+  /// @brief An empty rule, as `nullptr` for std::function.
+  BackwardFn(std::nullptr_t) {}  // NOLINT: implicit, like std::function
+  /// @brief Wrap a callable `TensorList f(const Tensor&)` (copied or moved in).
+  /// @param f the closure.
+  template <class F, class = std::enable_if_t<
+                         !std::is_same_v<std::decay_t<F>, BackwardFn> &&
+                         std::is_invocable_r_v<TensorList, std::decay_t<F>&, const Tensor&>>>
+  BackwardFn(F&& f) {  // NOLINT: implicit, like std::function
+    using Closure = std::decay_t<F>;
+    if constexpr (fits_inline<Closure>()) {
+      target_ = ::new (static_cast<void*>(inline_)) Closure(std::forward<F>(f));
+    } else {
+      target_ = new Closure(std::forward<F>(f));
+    }
+    ops_ = &ops_for<Closure>;
+  }
+  /// @brief Take over another rule (which becomes empty). @param other the rule.
+  BackwardFn(BackwardFn&& other) noexcept { take(other); }
+  /// @brief Replace this rule by another (which becomes empty). @param other the rule.
+  /// @return *this.
+  BackwardFn& operator=(BackwardFn&& other) noexcept {
+    if (this != &other) {
+      reset();
+      take(other);
+    }
+    return *this;
+  }
+  /// @brief Drop the rule and what it captured. @return *this, now empty.
+  BackwardFn& operator=(std::nullptr_t) noexcept {
+    reset();
+    return *this;
+  }
+  BackwardFn(const BackwardFn&) = delete;
+  BackwardFn& operator=(const BackwardFn&) = delete;
+  ~BackwardFn() { reset(); }
+
+  /// @brief Is there a rule? @return false when empty.
+  explicit operator bool() const noexcept { return ops_ != nullptr; }
+  /// @brief Run the rule. @param grad_output dL/d(output). @return one gradient per input.
+  TensorList operator()(const Tensor& grad_output) const {
+    return ops_->call(target_, grad_output);
+  }
+
+ private:
+  // What a stored closure type can do, one table per type.
+  struct Ops {
+    TensorList (*call)(void* closure, const Tensor& grad_output);
+    void (*move_to)(void* closure, void* inline_buffer);  // inline only: move, destroy source
+    void (*destroy)(void* closure, bool is_inline);
+    bool is_inline;
+  };
+  template <class Closure>
+  static constexpr bool fits_inline() {
+    return sizeof(Closure) <= kInlineBytes && alignof(Closure) <= alignof(std::max_align_t) &&
+           std::is_nothrow_move_constructible_v<Closure>;
+  }
+  template <class Closure>
+  static constexpr Ops ops_for = {
+      [](void* c, const Tensor& g) -> TensorList { return (*static_cast<Closure*>(c))(g); },
+      [](void* c, void* buffer) {
+        if constexpr (fits_inline<Closure>()) {
+          ::new (buffer) Closure(std::move(*static_cast<Closure*>(c)));
+          static_cast<Closure*>(c)->~Closure();
+        }
+      },
+      [](void* c, bool is_inline) {
+        if (is_inline) {
+          static_cast<Closure*>(c)->~Closure();
+        } else {
+          delete static_cast<Closure*>(c);
+        }
+      },
+      fits_inline<Closure>()};
+
+  void take(BackwardFn& other) noexcept {
+    ops_ = other.ops_;
+    if (ops_ == nullptr) return;
+    if (ops_->is_inline) {
+      ops_->move_to(other.target_, inline_);
+      target_ = inline_;
+    } else {
+      target_ = other.target_;
+    }
+    other.ops_ = nullptr;
+    other.target_ = nullptr;
+  }
+  void reset() noexcept {
+    if (ops_ == nullptr) return;
+    const Ops* ops = ops_;
+    void* target = target_;
+    ops_ = nullptr;  // the closure's destructor may free tensors whose nodes hold rules too
+    target_ = nullptr;
+    ops->destroy(target, ops->is_inline);
+  }
+
+  alignas(std::max_align_t) unsigned char inline_[kInlineBytes];
+  void* target_ = nullptr;    // the closure: inside inline_ or on the heap
+  const Ops* ops_ = nullptr;  // null when empty
+};
 
 /// @brief One recorded operation.
 class Node {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "autograd/buffer_pool.h"
+#include "autograd/object_pool.h"
 #include "autograd/ops.h"
 #include "autograd/tape.h"
 
@@ -46,6 +47,10 @@ Storage::Storage(std::size_t bytes) : bytes_(bytes) {
 Storage::~Storage() { pool_release(data_, rounded_bytes(bytes_)); }
 
 // ------------------------------------------------------------------------------ tensor ----
+
+std::shared_ptr<TensorImpl> new_tensor_impl() {
+  return std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>());
+}
 
 const TensorImpl& Tensor::checked() const {
   if (!impl_) throw ValueError("tensor: use of an undefined (empty) Tensor handle");
@@ -211,7 +216,7 @@ std::shared_ptr<Node> Tensor::grad_fn() const { return checked().grad_fn; }
 
 Tensor Tensor::detach() const {
   const TensorImpl& impl = checked();
-  auto out = std::make_shared<TensorImpl>();
+  auto out = new_tensor_impl();
   out->storage = impl.storage;
   out->offset = impl.offset;
   out->shape = impl.shape;
@@ -273,9 +278,9 @@ Tensor& Tensor::set_name(std::string name) {
 
 Tensor empty(const Shape& shape, DType dtype) {
   check_valid_shape(shape, "empty");
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage =
-      std::make_shared<Storage>(static_cast<std::size_t>(shape_numel(shape)) * dtype_size(dtype));
+  auto impl = new_tensor_impl();
+  impl->storage = std::allocate_shared<Storage>(
+      PoolAllocator<Storage>(), static_cast<std::size_t>(shape_numel(shape)) * dtype_size(dtype));
   impl->shape = shape;
   impl->dtype = dtype;
   return Tensor(std::move(impl));

@@ -50,6 +50,11 @@ struct TensorImpl {
   std::string name;                  ///< optional label (graph pictures, error messages)
 };
 
+/// @brief A new, default TensorImpl whose block comes from the object pool (object_pool.h):
+/// how ops make the object behind a new handle.
+/// @return the shared implementation object.
+std::shared_ptr<TensorImpl> new_tensor_impl();
+
 /// @brief An N-dimensional array of f32, f64 or i64 with reverse-mode autograd.
 ///
 /// A Tensor is a cheap handle: copying it shares the data (like a `std::shared_ptr`), and

@@ -66,7 +66,7 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   detail::check_defined(x, "reshape");
   const Shape new_shape = infer_shape(shape, x.numel(), x.shape());
   // Same bytes, new shape: a view. (knob tensors are always contiguous, so this never copies.)
-  auto view = std::make_shared<TensorImpl>();
+  auto view = new_tensor_impl();
   view->storage = x.impl()->storage;
   view->offset = x.impl()->offset;
   view->shape = new_shape;
