@@ -133,7 +133,7 @@ AnomalyGuard::AnomalyGuard(bool enabled) : previous_(detail::anomaly_flag()) {
 AnomalyGuard::~AnomalyGuard() { detail::anomaly_flag() = previous_; }
 
 void detail::check_op_output(const std::string& op, const Tensor& output,
-                             const std::vector<Tensor>& inputs) {
+                             const TensorList& inputs) {
   const NonFinite found = scan(output);
   if (found.first < 0) return;
 

@@ -34,6 +34,7 @@
 #include <string>
 
 #include "autograd/error.h"
+#include "autograd/tape.h"
 #include "autograd/tensor.h"
 
 namespace knob {
@@ -116,8 +117,7 @@ bool& anomaly_flag();
 /// @param output its result.
 /// @param inputs its inputs (consulted only when the output holds an infinity).
 /// @throws AnomalyError for any NaN, or an infinity no input already held (masked_fill exempt).
-void check_op_output(const std::string& op, const Tensor& output,
-                     const std::vector<Tensor>& inputs);
+void check_op_output(const std::string& op, const Tensor& output, const TensorList& inputs);
 
 /// @brief Backward check of the gradient an op's backward rule returned for one input.
 /// @param op the op's name.

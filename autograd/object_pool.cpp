@@ -20,8 +20,8 @@ constexpr bool kPooling = true;
 constexpr bool kPooling = true;
 #endif
 
-constexpr std::size_t kGranule = 16;           // size classes are multiples of 16 bytes
-constexpr std::size_t kMaxPooledBytes = 512;   // larger blocks are not cached
+constexpr std::size_t kGranule = 16;          // size classes are multiples of 16 bytes
+constexpr std::size_t kMaxPooledBytes = 512;  // larger blocks are not cached
 constexpr std::size_t kMaxBlocksPerClass = 1 << 16;
 constexpr std::size_t kClasses = kMaxPooledBytes / kGranule + 1;
 
@@ -61,7 +61,7 @@ void* object_pool_allocate(std::size_t bytes) {
       return block;
     }
     ++pool.system_allocations;
-    return ::operator new(c * kGranule);
+    return ::operator new(c* kGranule);
   }
   return ::operator new(bytes);
 }
@@ -75,8 +75,6 @@ void object_pool_release(void* block, std::size_t bytes) {
   ::operator delete(block);
 }
 
-std::uint64_t object_pool_system_allocations() {
-  return pool_alive ? pool.system_allocations : 0;
-}
+std::uint64_t object_pool_system_allocations() { return pool_alive ? pool.system_allocations : 0; }
 
 }  // namespace knob

@@ -88,9 +88,8 @@ std::vector<OpCase> build_cases() {
   c.push_back(unary("gelu", "exact (erf) GELU", gelu));
   c.push_back(unary("gelu_tanh", "tanh-approximated GELU", gelu_tanh));
 
-  auto reduction = [&c](std::string op,
-                        Tensor (*f)(const Tensor&, const std::vector<std::int64_t>&, bool),
-                        std::vector<std::int64_t> axes, bool keepdim) {
+  auto reduction = [&c](std::string op, Tensor (*f)(const Tensor&, const Axes&, bool), Axes axes,
+                        bool keepdim) {
     c.push_back({op, fmt::format("axes [{}]{}", fmt::join(axes, ","), keepdim ? ", keepdim" : ""),
                  [](Generator& g) {
                    return TensorList{normal({2, 3, 4}, g)};

@@ -100,21 +100,21 @@ Tensor gelu_tanh(const Tensor& x);
 /// @param keepdim keep each reduced axis with extent 1.
 /// @return the sums.
 /// @throws ValueError for an axis out of range or listed twice.
-Tensor sum(const Tensor& x, const std::vector<std::int64_t>& axes = {}, bool keepdim = false);
+Tensor sum(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
 /// @brief Mean over `axes` (all when empty). Backward: \f$ \bar x = \mathrm{expand}(g) / n \f$,
 /// n the number of elements averaged.
 /// @param x the input (f32 or f64). @param axes axes to reduce, negative counting from the end.
 /// @param keepdim keep each reduced axis with extent 1.
 /// @return the means.
 /// @throws ValueError for an axis out of range or listed twice.
-Tensor mean(const Tensor& x, const std::vector<std::int64_t>& axes = {}, bool keepdim = false);
+Tensor mean(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
 /// @brief Maximum over `axes` (all when empty). Backward: g goes to the first maximal element of
 /// each reduced group (as torch.max(dim)), 0 elsewhere.
 /// @param x the input (f32 or f64). @param axes axes to reduce, negative counting from the end.
 /// @param keepdim keep each reduced axis with extent 1.
 /// @return the maxima.
 /// @throws ValueError for an axis out of range or listed twice, or one of extent 0.
-Tensor max(const Tensor& x, const std::vector<std::int64_t>& axes = {}, bool keepdim = false);
+Tensor max(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
 /// @brief Sum `x` down to `shape` (the inverse of broadcasting: sum the broadcast axes).
 /// Backward: \f$ \bar x = \mathrm{expand}(g, x.\mathrm{shape}) \f$.
 /// @param x the input. @param shape the target; it must broadcast to x's shape.
@@ -166,7 +166,7 @@ Tensor reshape(const Tensor& x, const Shape& shape);
 /// @param x the input. @param perm a permutation of the axes 0..dim-1.
 /// @return a new (copied) tensor.
 /// @throws ValueError when `perm` is not a permutation of x's axes.
-Tensor permute(const Tensor& x, const std::vector<std::int64_t>& perm);
+Tensor permute(const Tensor& x, const Axes& perm);
 /// @brief Swap two axes (a permute). Backward: swap them back.
 /// @param x the input. @param axis0 one axis.
 /// @param axis1 the other (negative axes count from the end).

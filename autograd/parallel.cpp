@@ -48,7 +48,7 @@ class Pool {
   }
   int size() const { return static_cast<int>(threads_.size()) + 1; }
 
-  void run(std::int64_t n, const std::function<void(std::int64_t, std::int64_t)>& fn, int parts) {
+  void run(std::int64_t n, const RangeFn& fn, int parts) {
     {
       std::lock_guard lock(mutex_);
       job_ = &fn;
@@ -105,7 +105,7 @@ class Pool {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable done_;
-  const std::function<void(std::int64_t, std::int64_t)>* job_ = nullptr;
+  const RangeFn* job_ = nullptr;
   std::int64_t n_ = 0;
   int parts_ = 1;
   int pending_ = 0;
@@ -133,8 +133,7 @@ void set_num_threads(int threads) {
   pool.reset();
 }
 
-void parallel_for(std::int64_t n, double work,
-                  const std::function<void(std::int64_t, std::int64_t)>& fn, double min_work) {
+void parallel_for(std::int64_t n, double work, RangeFn fn, double min_work) {
   const int threads = num_threads();
   if (threads == 1 || n < 2 || work < min_work || inside_parallel_region) {
     fn(0, n);

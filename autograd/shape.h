@@ -11,10 +11,19 @@
 #include <string_view>
 #include <vector>
 
+#include "autograd/small_vector.h"
+
 namespace knob {
 
 /// @brief A tensor's extent along each axis, outermost first (row-major).
-using Shape = std::vector<std::int64_t>;
+///
+/// Up to 6 axes live inside the object (no heap allocation: every op makes several shapes);
+/// it behaves like, and converts to and from, `std::vector<std::int64_t>`.
+using Shape = SmallVector<std::int64_t, 6>;
+
+/// @brief A list of axis indices (for reductions and permute), e.g. {-1} or {0, 2, 1, 3}; like
+/// Shape it needs no heap allocation for up to 6 entries.
+using Axes = SmallVector<std::int64_t, 6>;
 
 /// @brief "[2,3,4]" — how every error message prints a shape.
 /// @param shape the shape. @return its text, no spaces.

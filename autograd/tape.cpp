@@ -106,9 +106,14 @@ void run_backward(const TensorList& roots, const TensorList& root_grads, Backwar
   }
   if (root_nodes.empty()) return;
 
+  // Forget the nodes whose graphs are gone (typically the previous step's): a weak entry keeps
+  // its node's memory block, so dropping them here lets the next step reuse those blocks.
+  std::erase_if(tape.nodes, [](const std::weak_ptr<Node>& n) { return n.expired(); });
+
   // Everything recorded up to the newest root, oldest first. Nodes recorded from here on (by a
   // create_graph pass) are newer and are not visited.
   std::vector<std::shared_ptr<Node>> order;
+  order.reserve(tape.nodes.size());
   for (const std::weak_ptr<Node>& weak : tape.nodes) {
     if (std::shared_ptr<Node> node = weak.lock(); node && node->sequence <= newest) {
       order.push_back(std::move(node));
@@ -128,6 +133,7 @@ void run_backward(const TensorList& roots, const TensorList& root_grads, Backwar
   } drop_pending(order);
 
   std::vector<Node*> visited;
+  visited.reserve(order.size());
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     Node& node = **it;
     if (!node.pending_grad.defined()) continue;  // not on a path from the roots

@@ -26,12 +26,14 @@
 #include <utility>
 #include <vector>
 
+#include "autograd/object_pool.h"
 #include "autograd/tensor.h"
 
 namespace knob {
 
-/// @brief A list of tensors (op inputs, gradients).
-using TensorList = std::vector<Tensor>;
+/// @brief A list of tensors (op inputs, gradients). Every recorded op makes two (its inputs,
+/// its gradients), so their blocks come from the object pool (object_pool.h).
+using TensorList = std::vector<Tensor, PoolAllocator<Tensor>>;
 
 /// @brief A backward rule: dL/d(output) → one dL/d(input) per input (an undefined Tensor for
 /// "no gradient").
@@ -43,7 +45,7 @@ using TensorList = std::vector<Tensor>;
 class BackwardFn {
  public:
   /// Closures up to this size (and alignment up to max_align_t) are stored inline.
-  static constexpr std::size_t kInlineBytes = 112;
+  static constexpr std::size_t kInlineBytes = 160;
 
   /// @brief An empty rule (converts to false).
   BackwardFn() = default;

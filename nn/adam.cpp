@@ -44,9 +44,9 @@ void Adam::update_typed(std::size_t index, Tensor& param, const Tensor& grad) {
   const auto n = static_cast<std::size_t>(param.numel());
   T* p = param.data<T>();       // p: parameter, [n] flattened
   const T* g = grad.data<T>();  // g: its gradient, [n]
-  T* m = slot(index, "exp_avg", zeros_like(param)).template data<T>();     // m: [n]
-  T* v = slot(index, "exp_avg_sq", zeros_like(param)).template data<T>();  // v: [n]
-  std::int64_t& t = slot(index, "step", int_tensor({0}, {})).template data<std::int64_t>()[0];
+  T* m = zeros_slot(index, "exp_avg", param.shape(), param.dtype()).template data<T>();  // m: [n]
+  T* v = zeros_slot(index, "exp_avg_sq", param.shape(), param.dtype()).template data<T>();  // v
+  std::int64_t& t = zeros_slot(index, "step", {}, DType::i64).template data<std::int64_t>()[0];
   t += 1;
 
   // Scalars are computed in double (as Python does for PyTorch) and then rounded to T.

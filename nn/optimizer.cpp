@@ -96,6 +96,14 @@ Tensor& Optimizer::slot(std::size_t index, const std::string& slot, const Tensor
   return found->second;
 }
 
+Tensor& Optimizer::zeros_slot(std::size_t index, const std::string& slot, const Shape& shape,
+                              DType dtype) {
+  auto& slots = slots_.at(index);
+  auto found = slots.find(slot);
+  if (found == slots.end()) found = slots.emplace(slot, zeros(shape, dtype)).first;
+  return found->second;
+}
+
 NamedTensors Optimizer::state() const {
   NamedTensors out;
   out.emplace_back("step", int_tensor({step_count_}, {}));

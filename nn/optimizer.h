@@ -116,6 +116,14 @@ class Optimizer {
   /// @param index position in params(). @param slot slot name. @return true if created.
   bool has_slot(std::size_t index, const std::string& slot) const;
 
+  /// @brief The buffer `slot` of parameter `index`, created on first use as zeros of the given
+  /// shape and dtype. Unlike slot(), nothing is made once the buffer exists (an optimizer step
+  /// allocates nothing).
+  /// @param index position in params(). @param slot slot name.
+  /// @param shape its shape (the parameter's, or {} for a counter). @param dtype its dtype.
+  /// @return the buffer (a handle; writing through it updates the state).
+  Tensor& zeros_slot(std::size_t index, const std::string& slot, const Shape& shape, DType dtype);
+
   /// @brief The buffer `slot` of parameter `index`, created as `initial` (stored as is, not
   /// copied) if it does not exist yet.
   /// @param index position in params(). @param slot slot name.

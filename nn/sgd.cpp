@@ -57,7 +57,8 @@ void SGD::update_typed(std::size_t index, Tensor& param, const Tensor& grad) {
 
   // With momentum: b lives in the slot "momentum_buffer"; on the first step it starts as d.
   const bool first_step = !has_slot(index, "momentum_buffer");
-  T* buffer = slot(index, "momentum_buffer", zeros_like(param)).template data<T>();  // b: [n]
+  T* buffer =
+      zeros_slot(index, "momentum_buffer", param.shape(), param.dtype()).template data<T>();  // b
   for (std::size_t i = 0; i < n; ++i) {
     const T d = g[i] + decay * p[i];                             // d = g + λ p
     buffer[i] = first_step ? d : mu * buffer[i] + keep_new * d;  // b = μ b + (1 − τ) d

@@ -122,9 +122,9 @@ void broadcast_binary_typed(const Tensor& a, const Tensor& b, Tensor& out, Binar
   const Shape sa = broadcast_strides(a.shape(), out_shape);
   const Shape sb = broadcast_strides(b.shape(), out_shape);
   const std::int64_t row = out_shape[ndim - 1];
-  std::vector<std::int64_t> index(ndim - 1, 0);
-  std::int64_t oa = 0;  // offset of the current row's first element in a
-  std::int64_t ob = 0;  // ... and in b
+  Shape index(ndim - 1, 0);  // odometer over the outer axes
+  std::int64_t oa = 0;       // offset of the current row's first element in a
+  std::int64_t ob = 0;       // ... and in b
   for (std::int64_t start = 0; start < n; start += row) {
     apply_row(k, op, pa + oa, sa[ndim - 1], pb + ob, sb[ndim - 1], po + start,
               static_cast<std::size_t>(row));

@@ -11,7 +11,6 @@
 
 #include <cmath>
 #include <numbers>
-#include <vector>
 
 #include <fmt/format.h>
 
@@ -190,9 +189,9 @@ void bias_activation_backward(const T* g, const T* x, const T* b, FusedActivatio
                               std::size_t rows_per_scale, T* dx, T* db, T* ds, Rows shape) {
   const kernels::KernelTable<T>& k = kernels::active<T>();
   const std::size_t n = shape.cols;
-  std::vector<T> scratch(4 * n);
-  T* z = scratch.data();         // x + b
-  T* slope = z + n;              // f'(z)
+  Tensor scratch = empty({static_cast<std::int64_t>(4 * n)}, dtype_of<T>());  // pooled, no malloc
+  T* z = scratch.data<T>();                                                   // x + b
+  T* slope = z + n;                                                           // f'(z)
   T* z_bar_scratch = slope + n;  // (g ⊙ s) ⊙ f'(z) when x̄ is not wanted
   T* tmp = z_bar_scratch + n;    // scratch for the slope, then f(z)
   for (std::size_t r = 0; r < shape.rows; ++r) {
@@ -308,8 +307,8 @@ void layer_norm_backward(const T* g, const T* x, const T* w, const T* mean, cons
   const kernels::KernelTable<T>& k = kernels::active<T>();
   const std::size_t n = shape.cols;
   const T inv_n = static_cast<T>(1.0 / static_cast<double>(n));
-  std::vector<T> scratch(3 * n);
-  T* x_hat = scratch.data();
+  Tensor scratch = empty({static_cast<std::int64_t>(3 * n)}, dtype_of<T>());  // pooled, no malloc
+  T* x_hat = scratch.data<T>();
   T* g_hat = x_hat + n;
   T* tmp = g_hat + n;
   for (std::size_t r = 0; r < shape.rows; ++r) {

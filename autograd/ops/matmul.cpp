@@ -121,34 +121,26 @@ void batched_gemm(const Tensor& a, const Tensor& b, Tensor& out, const Dims& d, 
     }
     return;
   }
-  // Matrix offsets of every batch entry into a and b (an odometer over the batch axes).
+  // Batch entry c of C reads matrix Σ_axis index_axis(c) · stride_axis of a (and of b), where
+  // a broadcast axis has stride 0.
   const Shape strides_a = detail::broadcast_strides(batch_a, d.batch);
   const Shape strides_b = detail::broadcast_strides(batch_b, d.batch);
-  std::vector<std::int64_t> offset_a(static_cast<std::size_t>(count));
-  std::vector<std::int64_t> offset_b(static_cast<std::size_t>(count));
-  std::vector<std::int64_t> idx(d.batch.size(), 0);
-  std::int64_t oa = 0;
-  std::int64_t ob = 0;
-  for (std::int64_t c = 0; c < count; ++c) {
-    offset_a[c] = oa;
-    offset_b[c] = ob;
-    for (std::size_t axis = d.batch.size(); axis-- > 0;) {
-      ++idx[axis];
-      oa += strides_a[axis];
-      ob += strides_b[axis];
-      if (idx[axis] < d.batch[axis]) break;
-      oa -= strides_a[axis] * d.batch[axis];
-      ob -= strides_b[axis] * d.batch[axis];
-      idx[axis] = 0;
-    }
-  }
   const std::int64_t size_a = a.size(-1) * a.size(-2);  // elements per matrix
   const std::int64_t size_b = b.size(-1) * b.size(-2);
   parallel_for(
       count, flops,
       [&](std::int64_t c0, std::int64_t c1) {
         for (std::int64_t c = c0; c < c1; ++c) {
-          rows(pa + offset_a[c] * size_a, pb + offset_b[c] * size_b, pc + c * d.M * d.N, 0, d.M);
+          std::int64_t matrix_a = 0;
+          std::int64_t matrix_b = 0;
+          std::int64_t rest = c;
+          for (std::size_t axis = d.batch.size(); axis-- > 0;) {  // c's index, last axis first
+            const std::int64_t i = rest % d.batch[axis];
+            rest /= d.batch[axis];
+            matrix_a += i * strides_a[axis];
+            matrix_b += i * strides_b[axis];
+          }
+          rows(pa + matrix_a * size_a, pb + matrix_b * size_b, pc + c * d.M * d.N, 0, d.M);
         }
       },
       kMinParallelFlops);

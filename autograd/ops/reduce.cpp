@@ -15,9 +15,8 @@ namespace knob {
 namespace {
 
 // Sorted, de-duplicated, non-negative axes; all axes when `axes` is empty.
-std::vector<std::int64_t> normalize_axes(const std::vector<std::int64_t>& axes, std::int64_t ndim,
-                                         std::string_view op) {
-  std::vector<std::int64_t> out;
+Axes normalize_axes(const Axes& axes, std::int64_t ndim, std::string_view op) {
+  Axes out;
   if (axes.empty()) {
     for (std::int64_t i = 0; i < ndim; ++i) out.push_back(i);
     return out;
@@ -31,7 +30,7 @@ std::vector<std::int64_t> normalize_axes(const std::vector<std::int64_t>& axes, 
 }
 
 // The shape with every reduced axis set to 1 (keepdim), or removed.
-Shape reduced_shape(const Shape& shape, const std::vector<std::int64_t>& axes, bool keepdim) {
+Shape reduced_shape(const Shape& shape, const Axes& axes, bool keepdim) {
   Shape out;
   for (std::int64_t i = 0; i < static_cast<std::int64_t>(shape.size()); ++i) {
     const bool reduced = std::binary_search(axes.begin(), axes.end(), i);
@@ -90,8 +89,7 @@ Tensor reduce_block(const Tensor& x, std::int64_t first, std::int64_t last, Redu
 }
 
 // Reduce over sorted `axes` with keepdim: one [A, R, C] pass per run of consecutive axes.
-Tensor reduce(const Tensor& x, const std::vector<std::int64_t>& axes, Reduction how,
-              std::string_view op) {
+Tensor reduce(const Tensor& x, const Axes& axes, Reduction how, std::string_view op) {
   Tensor out = x;
   std::size_t end = axes.size();
   while (end > 0) {  // from the innermost run outwards
@@ -108,9 +106,9 @@ Tensor reduce(const Tensor& x, const std::vector<std::int64_t>& axes, Reduction 
 
 }  // namespace
 
-Tensor sum(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdim) {
+Tensor sum(const Tensor& x, const Axes& axes, bool keepdim) {
   detail::check_floating(x, "sum");
-  const std::vector<std::int64_t> ax = normalize_axes(axes, x.dim(), "sum");
+  const Axes ax = normalize_axes(axes, x.dim(), "sum");
   const Shape keep_shape = reduced_shape(x.shape(), ax, true);
   Tensor y = reduce(x, ax, Reduction::sum, "sum").reshape(reduced_shape(x.shape(), ax, keepdim));
   // reshape above was not recorded (y came from a raw kernel), so y is a fresh result.
@@ -120,9 +118,9 @@ Tensor sum(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdim)
   });
 }
 
-Tensor mean(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdim) {
+Tensor mean(const Tensor& x, const Axes& axes, bool keepdim) {
   detail::check_floating(x, "mean");
-  const std::vector<std::int64_t> ax = normalize_axes(axes, x.dim(), "mean");
+  const Axes ax = normalize_axes(axes, x.dim(), "mean");
   const Shape keep_shape = reduced_shape(x.shape(), ax, true);
   const std::int64_t count = x.numel() / std::max<std::int64_t>(1, shape_numel(keep_shape));
   Tensor y;
@@ -137,9 +135,9 @@ Tensor mean(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdim
   });
 }
 
-Tensor max(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdim) {
+Tensor max(const Tensor& x, const Axes& axes, bool keepdim) {
   detail::check_floating(x, "max");
-  const std::vector<std::int64_t> ax = normalize_axes(axes, x.dim(), "max");
+  const Axes ax = normalize_axes(axes, x.dim(), "max");
   for (std::int64_t axis : ax) {
     if (x.shape()[axis] == 0) {
       throw ValueError(fmt::format("max: cannot reduce axis {} of extent 0 (shape {})", axis,
@@ -178,7 +176,7 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
   }
   // Sum the leading axes broadcasting added, and the axes where `shape` has extent 1.
   const std::size_t lead = x.shape().size() - shape.size();
-  std::vector<std::int64_t> axes;
+  Axes axes;
   for (std::size_t i = 0; i < x.shape().size(); ++i) {
     if (i < lead || (shape[i - lead] == 1 && x.shape()[i] != 1)) {
       axes.push_back(static_cast<std::int64_t>(i));

@@ -76,11 +76,11 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
                 [x_shape = x.shape()](const Tensor& g) { return TensorList{reshape(g, x_shape)}; });
 }
 
-Tensor permute(const Tensor& x, const std::vector<std::int64_t>& perm) {
+Tensor permute(const Tensor& x, const Axes& perm) {
   detail::check_defined(x, "permute");
   const std::int64_t ndim = x.dim();
-  std::vector<std::int64_t> p;
-  std::vector<char> seen(static_cast<std::size_t>(ndim), 0);
+  Axes p;
+  Axes seen(static_cast<std::size_t>(ndim), 0);
   for (std::int64_t axis : perm) {
     const std::int64_t a = normalize_axis(axis, ndim, "permute");
     if (seen[a]) break;
@@ -109,7 +109,7 @@ Tensor permute(const Tensor& x, const std::vector<std::int64_t>& perm) {
   const bool rows_contiguous = ndim > 0 && strides[ndim - 1] == 1;
   const std::int64_t run = rows_contiguous ? out_shape[ndim - 1] : 1;
   const std::int64_t outer_axes = rows_contiguous ? ndim - 1 : ndim;
-  std::vector<std::int64_t> index(ndim, 0);
+  Shape index(static_cast<std::size_t>(ndim), 0);
   std::int64_t offset = 0;
   for (std::int64_t i = 0; i < n; i += run) {
     if (run > 1) {
@@ -128,7 +128,7 @@ Tensor permute(const Tensor& x, const std::vector<std::int64_t>& perm) {
     }
   }
   return record("permute", y, {x}, [p](const Tensor& g) {
-    std::vector<std::int64_t> inverse(p.size());
+    Axes inverse(p.size());
     for (std::size_t i = 0; i < p.size(); ++i) inverse[p[i]] = static_cast<std::int64_t>(i);
     return TensorList{permute(g, inverse)};  // undo the reordering
   });
@@ -136,7 +136,7 @@ Tensor permute(const Tensor& x, const std::vector<std::int64_t>& perm) {
 
 Tensor transpose(const Tensor& x, std::int64_t axis0, std::int64_t axis1) {
   detail::check_defined(x, "transpose");
-  std::vector<std::int64_t> perm(static_cast<std::size_t>(x.dim()));
+  Axes perm(static_cast<std::size_t>(x.dim()));
   std::iota(perm.begin(), perm.end(), 0);
   std::swap(perm[normalize_axis(axis0, x.dim(), "transpose")],
             perm[normalize_axis(axis1, x.dim(), "transpose")]);

@@ -214,9 +214,11 @@ void run_training_bench(const BenchArgs& args) {
   const Tensor targets = randint({args.batch, T}, 0, config.vocab_size, gen);
 
   double last_loss = 0.0;
+  std::size_t recorded_ops = 0;  // tape nodes of one step's forward pass
   auto step = [&] {
     optimizer.zero_grad();
     Tensor loss = model.loss(ids, targets);
+    recorded_ops = tape_size();
     backward(loss);
     optimizer.step();
     last_loss = loss.item();
@@ -255,6 +257,7 @@ void run_training_bench(const BenchArgs& args) {
         {"tokens_per_s", tokens_per_s},
         {"peak_rss_mb", peak_rss_mb()},
         {"allocs_per_step", nullptr},
+        {"recorded_ops_per_step", recorded_ops},
         {"tensor_buffer_allocs_per_step", buffers_per_step},
         {"steps", args.steps},
         {"batch", args.batch},
@@ -276,9 +279,9 @@ void run_training_bench(const BenchArgs& args) {
   fmt::print("  {:.3f} ms per step (median of {}; mean {:.3f}; CPU time {:.3f}), {:.0f} tokens/s\n",
              ms, args.steps, total_seconds / steps * 1e3, cpu_ms, tokens_per_s);
   fmt::print(
-      "  peak RSS {:.1f} MiB; per step: {} heap allocations, {:.1f} tensor buffers from "
-      "the system\n",
-      peak_rss_mb(),
+      "  peak RSS {:.1f} MiB; per step: {} ops recorded, {} heap allocations, {:.1f} tensor "
+      "buffers from the system\n",
+      peak_rss_mb(), recorded_ops,
       heap_allocations_counted() ? fmt::format("{:.1f}", heap_per_step)
                                  : std::string("(not counted in this build)"),
       buffers_per_step);
