@@ -239,19 +239,19 @@ Tensor embedding_backward(const Tensor& g, const Tensor& ids, std::int64_t num_r
 
 /// @brief The activation applied by bias_activation().
 enum class FusedActivation {
-  identity,   ///< $ f(z) = z $
-  relu,       ///< $ f(z) = \max(z, 0) $ (relu())
-  gelu,       ///< $ f(z) = z\,\Phi(z) $ (gelu())
+  identity,   ///< \f$ f(z) = z \f$
+  relu,       ///< \f$ f(z) = \max(z, 0) \f$ (relu())
+  gelu,       ///< \f$ f(z) = z\,\Phi(z) \f$ (gelu())
   gelu_tanh,  ///< the tanh approximation of GELU (gelu_tanh())
 };
 
-/// @brief The epilogue of a linear layer: $ y = f(x + b) \odot s $ over the last axis.
+/// @brief The epilogue of a linear layer: \f$ y = f(x + b) \odot s \f$ over the last axis.
 ///
 /// Replaces `mul(act(add(x, bias)), scale)`: the bias of Linear, its activation in a
 /// feed-forward layer and IA³'s scaling vector (l_k, l_v or l_ff) in one pass.
-/// Backward, with $ z = x + b $: $ \bar z = (g \odot s) \odot f'(z) $,
-/// $ \bar x = \bar z $, $ \bar b = \sum_{rows} \bar z $,
-/// $ \bar s = \sum_{rows} g \odot f(z) $.
+/// Backward, with \f$ z = x + b \f$: \f$ \bar z = (g \odot s) \odot f'(z) \f$,
+/// \f$ \bar x = \bar z \f$, \f$ \bar b = \sum_{rows} \bar z \f$,
+/// \f$ \bar s = \sum_{rows} g \odot f(z) \f$.
 /// @param x the input [..., N] (f32 or f64), typically a matrix product.
 /// @param bias [N] of x's dtype, or an undefined Tensor for none.
 /// @param activation f.
@@ -264,28 +264,28 @@ Tensor bias_activation(const Tensor& x, const Tensor& bias, FusedActivation acti
                        const Tensor& scale = Tensor());
 
 /// @brief Layer normalisation over the last axis:
-/// $ y = \hat x \odot w + b $, $ \hat x = (x - \mu)\,r $, $ \mu = \tfrac1C \sum_j
-/// x_j $, $ r = 1/\sqrt{\tfrac1C \sum_j (x_j - \mu)^2 + \varepsilon} $ (biased variance).
+/// \f$ y = \hat x \odot w + b \f$, \f$ \hat x = (x - \mu)\,r \f$, \f$ \mu = \tfrac1C \sum_j
+/// x_j \f$, \f$ r = 1/\sqrt{\tfrac1C \sum_j (x_j - \mu)^2 + \varepsilon} \f$ (biased variance).
 ///
 /// Replaces the composition in nn::LayerNorm's documentation (mean, sub, mul, mean, add_scalar,
-/// pow, mul, mul, add). Backward, with $ \hat g = g \odot w $:
-/// $ \bar x = r\,(\hat g - \overline{\hat g} - \hat x\,\overline{\hat g \odot \hat x}) $
-/// (bars over a product: its mean over the row), $ \bar w = \sum_{rows} g \odot \hat x $,
-/// $ \bar b = \sum_{rows} g $.
+/// pow, mul, mul, add). Backward, with \f$ \hat g = g \odot w \f$:
+/// \f$ \bar x = r\,(\hat g - \overline{\hat g} - \hat x\,\overline{\hat g \odot \hat x}) \f$
+/// (bars over a product: its mean over the row), \f$ \bar w = \sum_{rows} g \odot \hat x \f$,
+/// \f$ \bar b = \sum_{rows} g \f$.
 /// @param x the input [..., C] (f32 or f64). @param weight [C]. @param bias [C].
-/// @param eps $ \varepsilon > 0 $.
+/// @param eps \f$ \varepsilon > 0 \f$.
 /// @return y, x's shape and dtype.
 /// @throws ShapeError when weight or bias is not [C]; ValueError for eps <= 0.
 Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps);
 
 /// @brief Attention's probabilities from raw scores [..., T, S]:
-/// $ y = \mathrm{softmax}(\alpha x + M) $ over the last axis, where M is $ -\infty $
+/// \f$ y = \mathrm{softmax}(\alpha x + M) \f$ over the last axis, where M is \f$ -\infty \f$
 /// above the diagonal (key s > query t) when `causal` and 0 elsewhere.
 ///
 /// Replaces `softmax(masked_fill(mul_scalar(x, alpha), causal_mask, -inf))`; masked entries are
 /// never exponentiated and come out exactly 0. Backward:
-/// $ \bar x = \alpha\, y \odot (g - \textstyle\sum_k g_k y_k) $ (0 where masked).
-/// @param scores [..., T, S] (f32 or f64, at least two axes). @param scale $ \alpha $.
+/// \f$ \bar x = \alpha\, y \odot (g - \textstyle\sum_k g_k y_k) \f$ (0 where masked).
+/// @param scores [..., T, S] (f32 or f64, at least two axes). @param scale \f$ \alpha \f$.
 /// @param causal apply the causal mask (needs T == S).
 /// @return y, the scores' shape and dtype.
 /// @throws ShapeError for fewer than two axes, or T != S with causal.
