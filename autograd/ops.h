@@ -245,6 +245,12 @@ enum class FusedActivation {
   gelu_tanh,  ///< the tanh approximation of GELU (gelu_tanh())
 };
 
+/// @brief f(x) by the plain elementwise op: x itself, relu(), gelu() or gelu_tanh(). This is
+/// the unfused form of what bias_activation() applies.
+/// @param activation f. @param x any floating tensor.
+/// @return f(x), x's shape (x itself for identity).
+Tensor apply_activation(FusedActivation activation, const Tensor& x);
+
 /// @brief The epilogue of a linear layer: \f$ y = f(x + b) \odot s \f$ over the last axis.
 ///
 /// Replaces `mul(act(add(x, bias)), scale)`: the bias of Linear, its activation in a

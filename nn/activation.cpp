@@ -38,19 +38,11 @@ FusedActivation to_fused(Activation activation) {
     case Activation::relu:
       return FusedActivation::relu;
   }
-  return FusedActivation::identity;
+  throw ValueError(fmt::format("activation: invalid enum value {}", static_cast<int>(activation)));
 }
 
 Tensor apply(Activation activation, const Tensor& x) {
-  switch (activation) {
-    case Activation::gelu:
-      return gelu(x);  // x Φ(x): same shape
-    case Activation::gelu_tanh:
-      return gelu_tanh(x);  // ½x(1 + tanh(√(2/π)(x + 0.044715x³))): same shape
-    case Activation::relu:
-      return relu(x);  // max(x, 0): same shape
-  }
-  throw ValueError(fmt::format("activation: invalid enum value {}", static_cast<int>(activation)));
+  return apply_activation(to_fused(activation), x);  // gelu(x), gelu_tanh(x) or relu(x)
 }
 
 }  // namespace knob::nn

@@ -47,21 +47,8 @@ Tensor Linear::forward(const Tensor& x, FusedActivation activation, const Tensor
   if (fusion_enabled()) {
     return bias_activation(y, bias_, activation, scale);  // f(y + b) ⊙ s: [..., out], one pass
   }
-  y = add(y, bias_);  // + b: [..., out] + [out] → [..., out]
-  switch (activation) {
-    case FusedActivation::identity:
-      break;
-    case FusedActivation::relu:
-      y = relu(y);
-      break;
-    case FusedActivation::gelu:
-      y = gelu(y);
-      break;
-    case FusedActivation::gelu_tanh:
-      y = gelu_tanh(y);
-      break;
-  }
-  return scale.defined() ? mul(y, scale) : y;  // ⊙ s: [..., out] ⊙ [out]
+  y = apply_activation(activation, add(y, bias_));  // f(y + b): [..., out] + [out] → [..., out]
+  return scale.defined() ? mul(y, scale) : y;       // ⊙ s: [..., out] ⊙ [out]
 }
 
 }  // namespace knob::nn

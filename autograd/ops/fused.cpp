@@ -129,21 +129,6 @@ void activation_slope_row(const kernels::KernelTable<T>& k, FusedActivation f, c
   }
 }
 
-// The differentiable form of f (used under create_graph).
-Tensor activate(FusedActivation f, const Tensor& z) {
-  switch (f) {
-    case FusedActivation::identity:
-      return z;
-    case FusedActivation::relu:
-      return relu(z);
-    case FusedActivation::gelu:
-      return gelu(z);
-    case FusedActivation::gelu_tanh:
-      return gelu_tanh(z);
-  }
-  return z;
-}
-
 // The differentiable form of f' (used under create_graph).
 Tensor activation_slope(FusedActivation f, const Tensor& z) {
   switch (f) {
@@ -227,6 +212,20 @@ void bias_activation_backward(const T* g, const T* x, const T* b, FusedActivatio
 
 // ============================================================================ bias_activation ====
 
+Tensor apply_activation(FusedActivation activation, const Tensor& x) {
+  switch (activation) {
+    case FusedActivation::identity:
+      return x;
+    case FusedActivation::relu:
+      return relu(x);
+    case FusedActivation::gelu:
+      return gelu(x);
+    case FusedActivation::gelu_tanh:
+      return gelu_tanh(x);
+  }
+  return x;
+}
+
 Tensor bias_activation(const Tensor& x, const Tensor& bias, FusedActivation activation,
                        const Tensor& scale) {
   constexpr std::string_view op = "bias_activation";
@@ -253,9 +252,10 @@ Tensor bias_activation(const Tensor& x, const Tensor& bias, FusedActivation acti
           Tensor z_bar = activation == FusedActivation::identity
                              ? gs
                              : mul(gs, activation_slope(activation, z));
-          return TensorList{
-              z_bar, bias.defined() ? sum_to(z_bar, bias.shape()) : Tensor(),
-              scale.defined() ? sum_to(mul(g, activate(activation, z)), scale.shape()) : Tensor()};
+          return TensorList{z_bar, bias.defined() ? sum_to(z_bar, bias.shape()) : Tensor(),
+                            scale.defined()
+                                ? sum_to(mul(g, apply_activation(activation, z)), scale.shape())
+                                : Tensor()};
         }
         // Nothing to compute for x̄ in the plainest case: x̄ = g.
         const bool plain = !scale.defined() && activation == FusedActivation::identity;

@@ -34,24 +34,9 @@ double max_abs_diff(const Tensor& a, const Tensor& b) {
   return worst;
 }
 
-// The op's composition in simple ops, one per FusedActivation.
-Tensor activate(FusedActivation f, const Tensor& z) {
-  switch (f) {
-    case FusedActivation::identity:
-      return z;
-    case FusedActivation::relu:
-      return relu(z);
-    case FusedActivation::gelu:
-      return gelu(z);
-    case FusedActivation::gelu_tanh:
-      return gelu_tanh(z);
-  }
-  return z;
-}
-
 Tensor bias_activation_composed(const Tensor& x, const Tensor& b, FusedActivation f,
                                 const Tensor& s) {
-  Tensor y = activate(f, b.defined() ? add(x, b) : x);
+  Tensor y = apply_activation(f, b.defined() ? add(x, b) : x);
   return s.defined() ? mul(y, s) : y;
 }
 
