@@ -3,9 +3,9 @@
 /// computes, written as plain loops.
 ///
 /// Two layers live here:
-///  - `knob::kernels::formula` — the maths for ONE element (`sigmoid(x)`, `gelu_tanh(x)`, ...).
-///    The SIMD kernels call these same functions for their scalar tail, so the vector body and
-///    the tail can never disagree about the formula.
+///  - `knob::kernels::formula` — the maths for ONE element (`sigmoid(x)`, `gelu_tanh(x)`, ...),
+///    with the C maths library underneath. (The SIMD kernels do not use them: their tail runs
+///    through the same vector code as their body, see simd_kernels.h.)
 ///  - `knob::kernels::scalar` — the reference kernels: one simple loop per KernelTable entry.
 ///    kernels_scalar.cpp puts them in the `Isa::scalar` table, and the tests compare every SIMD
 ///    table against it.

@@ -10,8 +10,19 @@
 /// \code
 ///   std::size_t i = 0;
 ///   for (; i + W <= n; i += W) { /* one SIMD register: elements i .. i+W-1 */ }
-///   for (; i < n; ++i)         { /* scalar tail: the same formula, one element at a time */ }
+///   if (i < n) { /* the tail: the last n - i elements, copied into a zero-padded register */ }
 /// \endcode
+///
+/// **An element's result does not depend on where it sits.** The tail runs through the same
+/// vector code as the body, on a register padded with zeros (the padding lanes are computed and
+/// thrown away), so on one instruction set `exp(x)` gives the same bits for x at position 0 of a
+/// long vector, in the tail of a short row, or alone. That is what lets a fused kernel working
+/// row by row agree bit for bit with the same formula run over the whole tensor. (The scalar
+/// reference table uses the C library instead of xsimd's polynomials: it agrees with the SIMD
+/// tables to rounding, never bit for bit, except where both do the same IEEE operations.)
+///
+/// Reductions (sum, dot, softmax's denominator) are the exception by nature: W running partial
+/// results are combined at the end, so the rounding of a sum depends on its length.
 ///
 /// Everything sits in an unnamed namespace and uses no standard-library templates (not even
 /// std::min): see "ODR hazard" in kernels_avx512.cpp.
@@ -31,23 +42,33 @@ namespace {  // NOLINT(cert-dcl59-cpp,google-build-namespaces): private copy per
 // The two canonical loops
 // ============================================================================================
 
-/// @brief out[i] = f(a[i]): `vector_f` on whole registers, then `scalar_f` on the tail.
-template <class Arch, class T, class VectorF, class ScalarF>
-void map_unary(const T* a, T* out, std::size_t n, VectorF vector_f, ScalarF scalar_f) {
-  using V = Vec<Arch, T>;
-  std::size_t i = 0;
-  for (; i + V::size <= n; i += V::size)
-    vector_f(V::load_unaligned(a + i)).store_unaligned(out + i);
-  for (; i < n; ++i) out[i] = scalar_f(a[i]);
+/// @brief The `count` (< W) values at `a` in a register, the other lanes set to `fill`.
+template <class Arch, class T>
+Vec<Arch, T> load_tail(const T* a, std::size_t count, T fill = T(0)) {
+  alignas(Arch::alignment()) T lanes[Vec<Arch, T>::size];
+  for (std::size_t l = 0; l < Vec<Arch, T>::size; ++l) lanes[l] = l < count ? a[l] : fill;
+  return Vec<Arch, T>::load_aligned(lanes);
 }
 
-/// @brief out[i] = f(a[i]) where one generic lambda `f` works on registers and on scalars.
+/// @brief Stores the first `count` (< W) lanes of `v` at `out`; the other lanes are dropped.
+template <class Arch, class T>
+void store_tail(const Vec<Arch, T>& v, T* out, std::size_t count) {
+  alignas(Arch::alignment()) T lanes[Vec<Arch, T>::size];
+  v.store_aligned(lanes);
+  for (std::size_t l = 0; l < count; ++l) out[l] = lanes[l];
+}
+
+/// @brief out[i] = f(a[i]) with `f` working on registers: whole registers, then the tail in a
+/// zero-padded register (so the tail gets exactly the bits the body would give).
 template <class Arch, class T, class F>
 void map_unary(const T* a, T* out, std::size_t n, F f) {
-  map_unary<Arch>(a, out, n, f, f);
+  using V = Vec<Arch, T>;
+  std::size_t i = 0;
+  for (; i + V::size <= n; i += V::size) f(V::load_unaligned(a + i)).store_unaligned(out + i);
+  if (i < n) store_tail<Arch, T>(f(load_tail<Arch, T>(a + i, n - i)), out + i, n - i);
 }
 
-/// @brief out[i] = f(a[i], b[i]) with one generic lambda `f` for registers and scalars.
+/// @brief out[i] = f(a[i], b[i]) with `f` working on registers, tail as in map_unary.
 template <class Arch, class T, class F>
 void map_binary(const T* a, const T* b, T* out, std::size_t n, F f) {
   using V = Vec<Arch, T>;
@@ -55,7 +76,11 @@ void map_binary(const T* a, const T* b, T* out, std::size_t n, F f) {
   for (; i + V::size <= n; i += V::size) {
     f(V::load_unaligned(a + i), V::load_unaligned(b + i)).store_unaligned(out + i);
   }
-  for (; i < n; ++i) out[i] = f(a[i], b[i]);
+  if (i < n) {
+    const std::size_t rest = n - i;
+    store_tail<Arch, T>(f(load_tail<Arch, T>(a + i, rest), load_tail<Arch, T>(b + i, rest)),
+                        out + i, rest);
+  }
 }
 
 // ============================================================================================
@@ -120,9 +145,7 @@ void pow_scalar(const T* a, T p, T* out, std::size_t n) {
   } else if (p == T(1)) {
     map_unary<Arch>(a, out, n, [](auto x) { return x; });
   } else {
-    map_unary<Arch>(
-        a, out, n, [p](V x) { return xsimd::pow(x, V(p)); },
-        [p](T x) { return formula::c_pow(x, p); });
+    map_unary<Arch>(a, out, n, [p](V x) { return xsimd::pow(x, V(p)); });
   }
 }
 
@@ -134,46 +157,34 @@ void neg(const T* a, T* out, std::size_t n) {
 /// @brief \f$ out_i = e^{a_i} \f$
 template <class Arch, class T>
 void exp(const T* a, T* out, std::size_t n) {
-  map_unary<Arch>(
-      a, out, n, [](Vec<Arch, T> x) { return xsimd::exp(x); },
-      [](T x) { return formula::c_exp(x); });
+  map_unary<Arch, T>(a, out, n, [](Vec<Arch, T> x) { return xsimd::exp(x); });
 }
 /// @brief \f$ out_i = \ln a_i \f$
 template <class Arch, class T>
 void log(const T* a, T* out, std::size_t n) {
-  map_unary<Arch>(
-      a, out, n, [](Vec<Arch, T> x) { return xsimd::log(x); },
-      [](T x) { return formula::c_log(x); });
+  map_unary<Arch, T>(a, out, n, [](Vec<Arch, T> x) { return xsimd::log(x); });
 }
 /// @brief \f$ out_i = \sqrt{a_i} \f$
 template <class Arch, class T>
 void sqrt(const T* a, T* out, std::size_t n) {
-  map_unary<Arch>(
-      a, out, n, [](Vec<Arch, T> x) { return xsimd::sqrt(x); },
-      [](T x) { return formula::c_sqrt(x); });
+  map_unary<Arch, T>(a, out, n, [](Vec<Arch, T> x) { return xsimd::sqrt(x); });
 }
 /// @brief \f$ out_i = \tanh a_i \f$
 template <class Arch, class T>
 void tanh(const T* a, T* out, std::size_t n) {
-  map_unary<Arch>(
-      a, out, n, [](Vec<Arch, T> x) { return xsimd::tanh(x); },
-      [](T x) { return formula::c_tanh(x); });
+  map_unary<Arch, T>(a, out, n, [](Vec<Arch, T> x) { return xsimd::tanh(x); });
 }
 /// @brief \f$ out_i = \mathrm{erf}(a_i) \f$
 template <class Arch, class T>
 void erf(const T* a, T* out, std::size_t n) {
-  map_unary<Arch>(
-      a, out, n, [](Vec<Arch, T> x) { return xsimd::erf(x); },
-      [](T x) { return formula::c_erf(x); });
+  map_unary<Arch, T>(a, out, n, [](Vec<Arch, T> x) { return xsimd::erf(x); });
 }
 
 /// @brief \f$ out_i = 1 / (1 + e^{-a_i}) \f$
 template <class Arch, class T>
 void sigmoid(const T* a, T* out, std::size_t n) {
   using V = Vec<Arch, T>;
-  map_unary<Arch>(
-      a, out, n, [](V x) { return V(1) / (V(1) + xsimd::exp(-x)); },
-      [](T x) { return formula::sigmoid(x); });
+  map_unary<Arch>(a, out, n, [](V x) { return V(1) / (V(1) + xsimd::exp(-x)); });
 }
 
 /// @brief \f$ out_i = a_i > 0\ ?\ a_i : 0 \f$, lane by lane with a mask (relu(NaN) = 0, as in the
@@ -181,49 +192,45 @@ void sigmoid(const T* a, T* out, std::size_t n) {
 template <class Arch, class T>
 void relu(const T* a, T* out, std::size_t n) {
   using V = Vec<Arch, T>;
-  map_unary<Arch>(
-      a, out, n, [](V x) { return xsimd::select(x > V(0), x, V(0)); },
-      [](T x) { return formula::relu(x); });
+  map_unary<Arch>(a, out, n, [](V x) { return xsimd::select(x > V(0), x, V(0)); });
 }
 
 /// @brief \f$ out_i = \tfrac12 a_i (1 + \mathrm{erf}(a_i/\sqrt2)) \f$
 template <class Arch, class T>
 void gelu_erf(const T* a, T* out, std::size_t n) {
   using V = Vec<Arch, T>;
-  map_unary<Arch>(
-      a, out, n, [](V x) { return V(0.5) * x * (V(1) + xsimd::erf(x * V(formula::kInvSqrt2<T>))); },
-      [](T x) { return formula::gelu_erf(x); });
+  map_unary<Arch>(a, out, n, [](V x) {
+    return V(0.5) * x * (V(1) + xsimd::erf(x * V(formula::kInvSqrt2<T>)));
+  });
 }
 
 /// @brief \f$ out_i = \tfrac12 a_i (1 + \tanh(\sqrt{2/\pi}(a_i + 0.044715 a_i^3))) \f$
 template <class Arch, class T>
 void gelu_tanh(const T* a, T* out, std::size_t n) {
   using V = Vec<Arch, T>;
-  map_unary<Arch>(
-      a, out, n,
-      [](V x) {
-        const V inner = V(formula::kSqrt2OverPi<T>) * (x + V(formula::kGeluCubic<T>) * x * x * x);
-        return V(0.5) * x * (V(1) + xsimd::tanh(inner));
-      },
-      [](T x) { return formula::gelu_tanh(x); });
+  map_unary<Arch>(a, out, n, [](V x) {
+    const V inner = V(formula::kSqrt2OverPi<T>) * (x + V(formula::kGeluCubic<T>) * x * x * x);
+    return V(0.5) * x * (V(1) + xsimd::tanh(inner));
+  });
 }
 
 // ============================================================================================
 // Reductions. A SIMD reduction keeps W partial results (one per lane) and combines them at the
 // end, so it adds in a different order than the left-to-right reference: results agree to
-// rounding, not bit for bit.
+// rounding, not bit for bit. The tail joins the lanes as one more register, padded with the
+// operation's neutral value (0 for a sum, -inf for a maximum), which changes nothing.
 // ============================================================================================
 
-/// @brief \f$ \sum_i a_i \f$: W running sums, then one horizontal sum, then the tail.
+/// @brief \f$ \sum_i a_i \f$: W running sums (the tail as one more register), then one
+/// horizontal sum.
 template <class Arch, class T>
 T sum(const T* a, std::size_t n) {
   using V = Vec<Arch, T>;
   V partial(T(0));  // lane l holds a[l] + a[l+W] + a[l+2W] + ...
   std::size_t i = 0;
   for (; i + V::size <= n; i += V::size) partial += V::load_unaligned(a + i);
-  T total = horizontal_sum<Arch, T>(partial);
-  for (; i < n; ++i) total += a[i];
-  return total;
+  if (i < n) partial += load_tail<Arch, T>(a + i, n - i);
+  return horizontal_sum<Arch, T>(partial);
 }
 
 /// @brief \f$ \max_i a_i \f$, NaN-propagating: a lane takes x when x > m or x is NaN.
@@ -236,9 +243,11 @@ T max(const T* a, std::size_t n) {
     const V x = V::load_unaligned(a + i);
     partial = xsimd::select((x > partial) || xsimd::isnan(x), x, partial);
   }
-  T m = horizontal_max<Arch, T>(partial);
-  for (; i < n; ++i) m = formula::max_keep_nan(m, a[i]);
-  return m;
+  if (i < n) {
+    const V x = load_tail<Arch, T>(a + i, n - i, formula::kMinusInfinity<T>);
+    partial = xsimd::select((x > partial) || xsimd::isnan(x), x, partial);
+  }
+  return horizontal_max<Arch, T>(partial);
 }
 
 /// @brief \f$ \sum_i a_i b_i \f$, with one fused multiply-add per register.
@@ -250,9 +259,11 @@ T dot(const T* a, const T* b, std::size_t n) {
   for (; i + V::size <= n; i += V::size) {
     partial = xsimd::fma(V::load_unaligned(a + i), V::load_unaligned(b + i), partial);
   }
-  T total = horizontal_sum<Arch, T>(partial);
-  for (; i < n; ++i) total += a[i] * b[i];
-  return total;
+  if (i < n) {
+    partial =
+        xsimd::fma(load_tail<Arch, T>(a + i, n - i), load_tail<Arch, T>(b + i, n - i), partial);
+  }
+  return horizontal_sum<Arch, T>(partial);
 }
 
 /// @brief \f$ y_i \mathrel{+}= \alpha x_i \f$ (one fused multiply-add per register)
@@ -264,7 +275,12 @@ void axpy(T alpha, const T* x, T* y, std::size_t n) {
   for (; i + V::size <= n; i += V::size) {
     xsimd::fma(alpha_v, V::load_unaligned(x + i), V::load_unaligned(y + i)).store_unaligned(y + i);
   }
-  for (; i < n; ++i) y[i] += alpha * x[i];
+  if (i < n) {
+    const std::size_t rest = n - i;
+    store_tail<Arch, T>(
+        xsimd::fma(alpha_v, load_tail<Arch, T>(x + i, rest), load_tail<Arch, T>(y + i, rest)),
+        y + i, rest);
+  }
 }
 
 // ============================================================================================
@@ -272,7 +288,7 @@ void axpy(T alpha, const T* x, T* y, std::size_t n) {
 // ============================================================================================
 
 /// @brief \f$ \sum_j e^{x_j - m} \f$ over one row, writing each \f$ e^{x_j - m} \f$ to y_row (which
-/// may be null).
+/// may be null). The tail is padded with -inf, whose exponential adds exactly 0.
 template <class Arch, class T>
 T sum_exp_shifted(const T* x_row, T* y_row, std::size_t cols, T row_max) {
   using V = Vec<Arch, T>;
@@ -284,13 +300,13 @@ T sum_exp_shifted(const T* x_row, T* y_row, std::size_t cols, T row_max) {
     if (y_row != nullptr) e.store_unaligned(y_row + j);
     partial += e;
   }
-  T total = horizontal_sum<Arch, T>(partial);
-  for (; j < cols; ++j) {
-    const T e = formula::c_exp(x_row[j] - row_max);
-    if (y_row != nullptr) y_row[j] = e;
-    total += e;
+  if (j < cols) {
+    const std::size_t rest = cols - j;
+    const V e = xsimd::exp(load_tail<Arch, T>(x_row + j, rest, formula::kMinusInfinity<T>) - shift);
+    if (y_row != nullptr) store_tail<Arch, T>(e, y_row + j, rest);
+    partial += e;
   }
-  return total;
+  return horizontal_sum<Arch, T>(partial);
 }
 
 /// @brief Row softmax \f$ y_{rj} = e^{x_{rj} - m_r} / \sum_k e^{x_{rk} - m_r} \f$

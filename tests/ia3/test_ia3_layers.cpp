@@ -1,4 +1,12 @@
 // The seed's form: IA3Attention and IA3FeedForward against the nn layers and the formula.
+//
+// Why the comparisons with nn's layers can be bit for bit on every instruction set: the seed's
+// form composes add, gelu, mul, masked_fill and softmax over whole tensors, while nn's layers
+// run the fused bias_activation and attention_softmax row by row. The fused ops call the same
+// kernels with the same operations in the same order, and two properties of the kernels make
+// the row cuts invisible (tests/kernels/test_position_independence.cpp): an elementwise kernel
+// gives an element the same bits wherever it sits, and a sum does not change when the masked
+// entries (exact zeros) are left out. Everything else (the GEMMs) runs on identical shapes.
 #include <cstring>
 
 #include <gtest/gtest.h>
