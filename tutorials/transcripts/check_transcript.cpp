@@ -122,10 +122,11 @@ int check(const Options& options) {
     const BlockResult result =
         block.excerpt ? compare_excerpt(block, printed) : compare_whole(block, printed);
     if (result.passed()) {
-      std::printf("%s:%zu: the %s of the run \"%s\" matches: %zu lines (%zu marked as varying)\n",
-                  options.readme.c_str(), block.marker_line,
-                  block.excerpt ? "excerpt" : "transcript", options.run.c_str(),
-                  result.lines_compared, result.lines_varying);
+      std::printf(
+          "%s:%zu: the %s of the run \"%s\" matches: %zu lines (%zu of them marked ~ as a "
+          "whole, and %zu words marked ~)\n",
+          options.readme.c_str(), block.marker_line, block.excerpt ? "excerpt" : "transcript",
+          options.run.c_str(), result.lines_compared, result.lines_varying, result.words_varying);
     } else {
       report(options, block, result);
       passed = false;

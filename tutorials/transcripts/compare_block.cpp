@@ -32,7 +32,13 @@ BlockResult compare_lines(const TranscriptBlock& block, std::size_t from, std::s
     const std::string& expected = block.lines[from + k];
     const std::string& got = printed[at + k];
     ++result.lines_compared;
-    if (line_varies(expected)) ++result.lines_varying;
+    if (line_varies(expected)) {
+      ++result.lines_varying;
+    } else {
+      for (const Token& token : tokenize(expected, true)) {
+        if (token.kind == TokenKind::varying) ++result.words_varying;
+      }
+    }
     if (const std::optional<LineMismatch> m = match_line(expected, got, block.tolerance)) {
       result.mismatches.push_back({block.first_line + from + k, expected, got, m->reason});
     }

@@ -24,6 +24,7 @@ struct BlockResult {
   std::string problem;  ///< a difference that is not one line's, e.g. the number of lines
   std::size_t lines_compared = 0;  ///< lines of the block compared
   std::size_t lines_varying = 0;   ///< of those, lines marked as varying as a whole (`~`)
+  std::size_t words_varying = 0;   ///< words marked as varying (`~`) in the other lines
 
   /// @brief Whether the block matched.
   /// @return True if no line differs and there is no other problem.
