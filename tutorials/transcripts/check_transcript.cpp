@@ -10,8 +10,9 @@
 // if every block matches and the program exited 0; 1 if something differs (printed: the README
 // line, the printed line, the first difference); 2 if the README or the command cannot be used.
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -69,9 +70,11 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
+// The command as a reader can paste it: the folder, KNOB_SIMD if it is set, the program.
 std::string command_line(const std::vector<std::string>& command) {
-  std::string line;
-  for (const std::string& word : command) line += (line.empty() ? "" : " ") + word;
+  std::string line = "cd " + std::filesystem::current_path().string() + " && ";
+  if (const char* simd = std::getenv("KNOB_SIMD")) line += std::string("KNOB_SIMD=") + simd + " ";
+  for (std::size_t i = 0; i < command.size(); ++i) line += (i == 0 ? "" : " ") + command[i];
   return line;
 }
 
@@ -133,6 +136,9 @@ int check(const Options& options) {
     }
   }
   if (run.exit_status != 0) {
+    for (const std::string& line : printed) {
+      if (line.find("!!") != std::string::npos) std::printf("%s\n", line.c_str());
+    }
     std::printf(
         "the program exited with status %d: a claim of the lesson failed (the lines "
         "starting with \"!!\" say which) or it stopped with an error\n",
@@ -140,8 +146,7 @@ int check(const Options& options) {
     passed = false;
   }
   if (!passed && !options.command.empty()) {
-    std::printf("to see the whole output, run in this folder: %s\n",
-                command_line(options.command).c_str());
+    std::printf("to see the whole output: %s\n", command_line(options.command).c_str());
   }
   return passed ? 0 : 1;
 }

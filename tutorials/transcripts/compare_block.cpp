@@ -56,6 +56,14 @@ BlockResult compare_whole(const TranscriptBlock& block, const std::vector<std::s
     result.problem = "the program printed " + std::to_string(p.size()) +
                      " lines (without blank lines at the start and the end), the transcript has " +
                      std::to_string(b.size());
+    if (result.mismatches.empty()) {  // the shorter one is a prefix: show where the other goes on
+      const bool output_longer = p.size() > b.size();
+      result.mismatches.push_back(
+          {block.first_line + b.first + count,
+           output_longer ? "(the transcript ends here)" : block.lines[b.first + count],
+           output_longer ? printed[p.first + count] : "(the output ends here)",
+           output_longer ? "the program printed more lines" : "the program printed fewer lines"});
+    }
   }
   return result;
 }
