@@ -86,7 +86,7 @@ void print_stage(const char* name, const char* formula, const Tensor& t) {
 void block_from_its_parts() {
   heading(2, "The pre-LN block, rebuilt from its parts (SPEC config: C 64, H 4, F 256)");
   Generator gen(4);
-  const nn::TransformerConfig config;  // SPEC.md's tiny config
+  const nn::TransformerConfig config;  // docs/spec.md's tiny config
   nn::TransformerBlock block(config, gen);
   const Tensor x = randn({2, 5, config.d_model}, gen);  // [B,T,C] = [2,5,64]
 
