@@ -84,7 +84,7 @@ void print_stage(const char* name, const char* formula, const Tensor& t) {
 }
 
 void block_from_its_parts() {
-  heading(2, "The pre-LN block, rebuilt from its parts (SPEC config: C 64, H 4, F 256)");
+  heading(2, "The pre-LN block, rebuilt from its parts (the reference config: C 64, H 4, F 256)");
   Generator gen(4);
   const nn::TransformerConfig config;  // docs/spec.md's tiny config
   nn::TransformerBlock block(config, gen);
@@ -258,7 +258,7 @@ void why_residuals() {
 
 // ---- 6. counting parameters, and where the time goes --------------------------------------------
 void count_parameters() {
-  heading(6, "Counting parameters by formula (SPEC config)");
+  heading(6, "Counting parameters by formula (the reference config)");
   const nn::TransformerConfig c;
   const std::int64_t C = c.d_model, F = c.d_ff, V = c.vocab_size, T = c.max_seq_len;
   const std::int64_t attention = 4 * (C * C + C);  // q, k, v, out: C×C weight + C bias
