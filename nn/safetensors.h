@@ -15,14 +15,18 @@
 /// no overlaps, nothing left over.
 ///
 /// knob writes F32, F64 and I64 and reads those plus I32 (which becomes an i64 tensor; token ids
-/// are often stored that way). Reading validates everything before allocating anything, so a
-/// damaged or malicious file gives a one-line knob::FileError naming the file and the problem,
-/// never a crash or a huge allocation.
+/// are often stored that way). Reading validates the whole header before allocating anything,
+/// so a damaged or malicious file gives a one-line knob::FileError naming the file and the
+/// problem, never a crash or a huge allocation. The header is parsed without recursion and with
+/// bounded nesting (see json_input.h) in time linear in its size; names and values quoted in
+/// errors are cut (see excerpt.h).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "nn/module.h"
 
@@ -50,27 +54,49 @@ struct SafetensorsFile {
   Tensor at(const std::string& name) const;
 };
 
+/// @brief What a validated header says about one tensor, known before any data is read.
+struct TensorHeader {
+  std::string name;   ///< the tensor's key
+  std::string dtype;  ///< the dtype as written in the file: "F32", "F64", "I64" or "I32"
+  Shape shape;        ///< its shape
+};
+
+/// @brief A caller's own check of a validated header, run before any tensor data is read or
+/// allocated (e.g. "these are exactly the weights of this config"): throw to refuse the file.
+using HeaderCheck = std::function<void(const std::vector<TensorHeader>&)>;
+
 /// @brief Parse the bytes of a safetensors file held in memory.
 ///
 /// This is the whole validating reader (read_safetensors() only loads the file first), and the
 /// entry point for fuzzing: any input either parses or throws FileError.
 /// @param bytes the complete file content.
 /// @param source the file name to put at the start of error messages.
+/// @param check the caller's check of the header (none when empty).
 /// @return the tensors (freshly allocated, owning their data) and the metadata.
 /// @throws FileError `"<source>: <problem>"` for any malformed input: too short; header length
-///         beyond the file or above 100 MB; invalid JSON; header or entry not an object; missing
-///         or wrong-typed fields; unknown or unsupported dtype; negative or non-integer extents;
-///         a shape whose byte size overflows or differs from its data_offsets span; offsets not
+///         beyond the file or above 100 MB; a byte order mark; invalid JSON, nesting deeper than
+///         kMaxJsonDepth or trailing garbage; header or entry not an object; missing or
+///         wrong-typed fields; unknown or unsupported dtype; more than 64 dimensions; negative
+///         or non-integer extents; a shape whose non-zero extents multiply to more than 2^63 - 1
+///         bytes, or whose byte size differs from its data_offsets span; offsets not
 ///         [begin, end] with begin <= end, or past the buffer; overlapping tensors; buffer bytes
 ///         not covered by any tensor; duplicate keys; metadata values that are not strings.
-SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& source);
+///         Whatever `check` throws.
+SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& source,
+                                  const HeaderCheck& check = {});
 
 /// @brief Read and validate a safetensors file.
-/// @param path the file to read.
+///
+/// Only the length field and the header are read first. The data is read, tensor by tensor
+/// straight into the tensors' memory, once the header is validated (against the file's real
+/// size) and `check` has accepted it: a file's memory is never held twice, and a file whose
+/// header is wrong costs nothing to reject, however large it is.
+/// @param path the file to read (a regular file).
+/// @param check the caller's check of the header (none when empty).
 /// @return its tensors and metadata.
 /// @throws FileError naming `path` when it cannot be read or is malformed (see
-///         parse_safetensors()).
-SafetensorsFile read_safetensors(const std::string& path);
+///         parse_safetensors()); whatever `check` throws.
+SafetensorsFile read_safetensors(const std::string& path, const HeaderCheck& check = {});
 
 /// @brief The bytes of a safetensors file holding `tensors` and `metadata`.
 ///
