@@ -1,11 +1,15 @@
 #include "nn/gradient_reference.h"
 
+#include <map>
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include "autograd/ops.h"
 #include "nn/file_error.h"
 #include "nn/model_dir.h"
 #include "nn/safetensors.h"
+#include "nn/weights_file.h"
 
 namespace knob::nn {
 
@@ -18,43 +22,32 @@ Trainable parse_trainable(const std::string& text) {
 void apply_ia3_vectors(Transformer& model, const NamedTensors& vectors) {
   if (!model.ia3_enabled()) model.enable_ia3();
   NamedTensors own;
+  NamedShapes expected;
   for (auto& [name, t] : model.named_parameters()) {
-    if (is_ia3_name(name)) own.emplace_back(name, t);
+    if (is_ia3_name(name)) {
+      own.emplace_back(name, t);
+      expected.emplace_back(name, t.shape());
+    }
   }
-  // Reuse Module's all-at-once checking on a state dict made of the IA³ vectors only.
-  std::vector<std::string> problems;
-  for (auto& [name, t] : vectors) {
-    bool found = false;
-    for (auto& [own_name, own_t] : own) found = found || own_name == name;
-    if (!found) problems.push_back("unexpected: " + name);
+  // Module's all-at-once checking, on a state dict made of the IA³ vectors only.
+  try {
+    check_state_dict(expected, vectors, /*strict=*/true);
+  } catch (const ShapeError& e) {
+    std::string message = e.what();
+    message.replace(0, std::string_view("load_state_dict").size(), "IA3 vectors");
+    throw ShapeError(message);
   }
+  std::map<std::string_view, const Tensor*> given;
+  for (const auto& [name, v] : vectors) given[name] = &v;
   for (auto& [name, t] : own) {
-    const Tensor* given = nullptr;
-    for (auto& [vname, v] : vectors) {
-      if (vname == name) given = &v;
-    }
-    if (!given) {
-      problems.push_back("missing: " + name);
-    } else if (given->shape() != t.shape()) {
-      problems.push_back(fmt::format("wrong shape: {} (expected {}, got {})", name,
-                                     shape_str(t.shape()), shape_str(given->shape())));
-    }
-  }
-  if (!problems.empty()) {
-    throw ShapeError(fmt::format("IA3 vectors: {}", fmt::join(problems, "; ")));
-  }
-  for (auto& [name, t] : own) {
-    for (auto& [vname, v] : vectors) {
-      if (vname == name) {
-        Tensor target = t;
-        target.set_data(v.dtype() == t.dtype() ? v : v.to(t.dtype()));
-      }
-    }
+    const Tensor& v = *given.at(name);
+    Tensor target = t;
+    target.set_data(v.dtype() == t.dtype() ? v : v.to(t.dtype()));
   }
 }
 
 void load_ia3_vectors_file(Transformer& model, const std::string& path) {
-  const SafetensorsFile adapter = read_safetensors(path);
+  const SafetensorsFile adapter = read_weights_file(path);
   try {
     apply_ia3_vectors(model, adapter.tensors);
   } catch (const Error& e) {
