@@ -97,9 +97,12 @@ Adapter::Adapter(std::shared_ptr<nn::Module> model, AdapterConfig config, Genera
     throw ValueError("IA3 adapter: init_ones = false needs a generator for the initial values");
   }
   NoGradGuard no_grad;
+  const SelectorMatcher targets(config_.target_modules);
+  const SelectorMatcher feedforward(config_.feedforward_modules);
+  const SelectorMatcher fused_qkv(config_.fused_qkv_modules);
   std::vector<std::string> problems;
   for (auto& [path, module] : model_->named_modules()) {
-    if (path.empty() || !config_.target_modules.matches(path)) continue;
+    if (path.empty() || !targets.matches(path)) continue;
     auto linear = std::dynamic_pointer_cast<nn::Linear>(module);
     if (!linear) {
       problems.push_back(fmt::format("'{}' is a {}, not a Linear", path, module->type_name()));
@@ -108,8 +111,8 @@ Adapter::Adapter(std::shared_ptr<nn::Module> model, AdapterConfig config, Genera
     AdaptedLayer layer;
     layer.module_path = path;
     layer.linear = linear;
-    layer.side = config_.feedforward_modules.matches(path) ? ScaledSide::input : ScaledSide::output;
-    const bool fused = config_.fused_qkv_modules.matches(path);
+    layer.side = feedforward.matches(path) ? ScaledSide::input : ScaledSide::output;
+    const bool fused = fused_qkv.matches(path);
     if (fused && (layer.side == ScaledSide::input || linear->out_features() % 3 != 0)) {
       problems.push_back(fmt::format(
           "'{}' is a fused q,k,v projection: it must scale its output and have out_features "
@@ -149,8 +152,8 @@ Adapter::Adapter(std::shared_ptr<nn::Module> model, AdapterConfig config, Genera
   }
   // Feedforward / fused names must select targets (PEFT's rule: they are subsets).
   for (auto& [path, module] : model_->named_modules()) {
-    if (path.empty() || config_.target_modules.matches(path)) continue;
-    if (config_.feedforward_modules.matches(path) || config_.fused_qkv_modules.matches(path)) {
+    if (path.empty() || targets.matches(path)) continue;
+    if (feedforward.matches(path) || fused_qkv.matches(path)) {
       problems.push_back(
           fmt::format("'{}' is selected as feedforward or fused but not as a target", path));
     }
