@@ -22,6 +22,7 @@
 #include "autograd/parallel.h"
 #include "autograd/random.h"
 #include "autograd/tape.h"
+#include "cli_numbers.h"
 #include "commands.h"
 #include "nn/adam.h"
 #include "nn/fusion.h"
@@ -40,7 +41,7 @@ struct BenchArgs {
   int repeats = 7;
   std::string config;
   std::int64_t batch = 32;
-  std::int64_t seq = 0;  // 0: the config's max_seq_len
+  std::int64_t seq = 0;  // 0 (not given): the config's max_seq_len
   std::string trainable = "full";
   std::int64_t steps = 20;
   std::int64_t warmup = 3;
@@ -138,7 +139,7 @@ void run_matmul_bench(const BenchArgs& args) {
   }
   std::vector<double> per_call;
   std::vector<double> cpu_per_call;  // CPU time of all threads, per call
-  for (int r = 0; r < std::max(1, args.repeats); ++r) {
+  for (int r = 0; r < args.repeats; ++r) {
     const Clock::time_point start = Clock::now();
     const double cpu_start = process_cpu_seconds();
     for (std::int64_t i = 0; i < calls; ++i) product();
@@ -299,18 +300,21 @@ void add_bench_command(CLI::App& app) {
       cmd->add_option("--matmul", args->matmul, "Time C[M,N] = A[M,K] B[K,N]: give M,N,K");
   cmd->add_option("--layout", args->layout, "nn (A·B, default), nt (A·Bᵀ) or tn (Aᵀ·B)")
       ->check(CLI::IsMember({"nn", "nt", "tn"}));
-  cmd->add_option("--repeats", args->repeats, "Timed rounds of the product; the median counts (7)");
+  add_integer_option(*cmd, "--repeats", args->repeats, 1, kMaxRepeats,
+                     "Timed rounds of the product; the median counts (7)");
   CLI::Option* config =
       cmd->add_option("--config", args->config, "Model config.json (SPEC.md §1) to train");
-  cmd->add_option("--batch", args->batch, "Rows per training step (32)");
-  cmd->add_option("--seq", args->seq, "Tokens per row (default: the config's max_seq_len)");
+  add_integer_option(*cmd, "--batch", args->batch, 1, kMaxBatch, "Rows per training step (32)");
+  add_integer_option(*cmd, "--seq", args->seq, 1, kMaxSequence,
+                     "Tokens per row (default: the config's max_seq_len)");
   cmd->add_option("--trainable", args->trainable, "full (every weight) or ia3 (IA³ vectors)")
       ->check(CLI::IsMember({"full", "ia3"}));
-  cmd->add_option("--steps", args->steps, "Timed training steps; the median counts (20)");
-  cmd->add_option("--warmup", args->warmup, "Untimed steps first (3)");
+  add_integer_option(*cmd, "--steps", args->steps, 1, kMaxCount,
+                     "Timed training steps; the median counts (20)");
+  add_integer_option(*cmd, "--warmup", args->warmup, 0, kMaxCount, "Untimed steps first (3)");
   cmd->add_option("--dtype", args->dtype, "f32 (default) or f64")
       ->check(CLI::IsMember({"f32", "f64"}));
-  cmd->add_option("--seed", args->seed, "Seed of the weights and the random data (0)");
+  add_seed_option(*cmd, "--seed", args->seed, "Seed of the weights and the random data (0)");
   cmd->add_flag("--unfused", args->unfused,
                 "Train with the compositions of simple ops that the fused ops replace");
   cmd->add_flag("--json", args->json, "Machine-readable output");
