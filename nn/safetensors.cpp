@@ -218,26 +218,29 @@ std::pair<std::uint64_t, std::uint64_t> parse_offsets(const Json& value, std::ui
   return {begin, end};
 }
 
-/// Bytes a tensor of `shape` needs, or nothing when the product of its non-zero extents times
-/// the element size exceeds 2^63 - 1. Zero extents are left out of that product on purpose: a
-/// shape such as [0, 2^40, 2^40] holds no bytes, but its strides would still overflow knob's
-/// 64-bit signed sizes. Checked before anything is allocated, so a header claiming 10^12
-/// elements is just an error.
+/// Bytes a tensor of `shape` needs, or nothing when that is not a size knob can hold: the
+/// product of the non-zero extents must fit in a signed 64-bit element count, and the byte size
+/// in 64 bits. Zero extents are left out of the element count on purpose: a shape such as
+/// [0, 2^40, 2^40] holds no bytes, but its strides would still overflow. Checked before anything
+/// is allocated, so a header claiming 10^12 elements is just an error.
 std::optional<std::uint64_t> checked_byte_size(const Shape& shape, std::size_t element_bytes) {
-  constexpr auto kLimit = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-  std::uint64_t bytes = element_bytes;
+  constexpr auto kMaxElements =
+      static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  std::uint64_t elements = 1;  // of the non-zero extents
   bool empty = false;
   for (const std::int64_t extent : shape) {
     const auto n = static_cast<std::uint64_t>(extent);
     if (n == 0) {
       empty = true;
-    } else if (bytes > kLimit / n) {
+    } else if (elements > kMaxElements / n) {
       return std::nullopt;
     } else {
-      bytes *= n;
+      elements *= n;
     }
   }
-  return empty ? 0 : bytes;
+  if (empty) return 0;
+  if (elements > std::numeric_limits<std::uint64_t>::max() / element_bytes) return std::nullopt;
+  return elements * element_bytes;
 }
 
 /// The entry's value must be an object with exactly dtype, shape and data_offsets.
@@ -278,8 +281,8 @@ Entry parse_entry(const std::string& name, const Json& value, std::uint64_t buff
   const std::optional<std::uint64_t> needed =
       checked_byte_size(entry.shape, entry.file_dtype.element_bytes);
   if (!needed) {
-    fail(source, fmt::format("{}: shape {} has too many elements (its byte size overflows 63 "
-                             "bits) for data_offsets spanning {} bytes",
+    fail(source, fmt::format("{}: shape {} has too many elements (their count or byte size "
+                             "overflows 64-bit sizes) for data_offsets spanning {} bytes",
                              where, shape_str(entry.shape), span));
   }
   if (*needed != span) {

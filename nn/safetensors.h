@@ -78,7 +78,7 @@ using HeaderCheck = std::function<void(const std::vector<TensorHeader>&)>;
 ///         kMaxJsonDepth or trailing garbage; header or entry not an object; missing or
 ///         wrong-typed fields; unknown or unsupported dtype; more than 64 dimensions; negative
 ///         or non-integer extents; a shape whose non-zero extents multiply to more than 2^63 - 1
-///         bytes, or whose byte size differs from its data_offsets span; offsets not
+///         elements, or whose byte size differs from its data_offsets span; offsets not
 ///         [begin, end] with begin <= end, or past the buffer; overlapping tensors; buffer bytes
 ///         not covered by any tensor; duplicate keys; metadata values that are not strings.
 ///         Whatever `check` throws.

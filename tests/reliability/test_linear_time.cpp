@@ -37,12 +37,17 @@ double best_time(const std::function<void(int)>& work, int n) {
   return best;
 }
 
-// Expect work(4n) to cost less than 8 times work(n).
+// Expect work(4n) to cost less than 8 times work(n). A loaded machine can stall one timing, so
+// the pair is measured up to three times; quadratic work fails all three (a ratio near 16).
 void expect_linear(const std::function<void(int)>& work, int n, const char* what) {
-  const double small = best_time(work, n);
-  const double large = best_time(work, 4 * n);
-  EXPECT_LT(large, 8 * small) << what << ": " << n << " items took " << small << " s, " << 4 * n
-                              << " took " << large << " s";
+  std::string tries;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const double small = best_time(work, n);
+    const double large = best_time(work, 4 * n);
+    if (large < 8 * small) return;
+    tries += fmt::format(" {} items: {:.4f} s, {} items: {:.4f} s;", n, small, 4 * n, large);
+  }
+  ADD_FAILURE() << what << " is not linear:" << tries;
 }
 
 std::string safetensors_bytes(const std::string& header, const std::string& data) {
@@ -84,7 +89,7 @@ TEST(LinearTime, AConfigWithManyUnknownKeys) {
     for (int i = 0; i < n; ++i) text += fmt::format(R"(,"unknown{}":0)", i);
     EXPECT_THROW(nn::TransformerConfig::from_json(text + "}"), ValueError);
   };
-  expect_linear(work, 4000, "TransformerConfig::from_json");
+  expect_linear(work, 20000, "TransformerConfig::from_json");
 }
 
 TEST(LinearTime, CheckingAStateDictWithManyNames) {
