@@ -51,43 +51,6 @@ std::string lines(const std::vector<std::string>& args) {
   return out;
 }
 
-void safetensors_corpus(const fs::path& dir) {
-  using knob::DType;
-  const std::string valid = serialize_safetensors(
-      {{"w", knob::tensor({1, -2, 3.5, 0}, {2, 2})}, {"b", knob::tensor({0.25}, {1})}},
-      {{"format", "pt"}});
-  const std::string mixed =
-      serialize_safetensors({{"ids", knob::int_tensor({1, 2, 3}, {3})},
-                             {"x64", knob::tensor({1e-300, -0.0}, {2}, DType::f64)},
-                             {"scalar", knob::scalar(7)},
-                             {"empty", knob::zeros({0, 3})}});
-  write_all(
-      dir,
-      {
-          {"valid_f32_with_metadata", valid},
-          {"valid_mixed_dtypes_scalar_empty", mixed},
-          {"valid_no_tensors", serialize_safetensors({})},
-          {"valid_i32_by_hand",
-           safetensors_by_hand(R"({"t":{"dtype":"I32","shape":[2],"data_offsets":[0,8]}})",
-                               std::string("\x01\0\0\0\x02\0\0\0", 8))},
-          {"bad_truncated", valid.substr(0, valid.size() - 3)},
-          {"bad_header_length_beyond_file", std::string("\xff\xff\0\0\0\0\0\0{}", 10)},
-          {"bad_json", safetensors_by_hand(R"({"t":{"dtype":"F32",)", "")},
-          {"bad_overlap",
-           safetensors_by_hand(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-                               R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
-                               std::string(12, '\0'))},
-          {"bad_huge_shape",
-           safetensors_by_hand(
-               R"({"t":{"dtype":"F64","shape":[1000000,1000000,1000000],"data_offsets":[0,8]}})",
-               std::string(8, '\0'))},
-          {"bad_dtype",
-           safetensors_by_hand(R"({"t":{"dtype":"BF16","shape":[1],"data_offsets":[0,2]}})",
-                               std::string(2, '\0'))},
-      });
-  hostile_safetensors_corpus(dir);
-}
-
 std::string nested_arrays(std::size_t depth) {
   return std::string(depth, '[') + std::string(depth, ']');
 }
@@ -130,6 +93,43 @@ void hostile_safetensors_corpus(const fs::path& dir) {
                                                     R"(":{"dtype":"F32","shape":[0])" + entry_tail,
                                                 "")},
       });
+}
+
+void safetensors_corpus(const fs::path& dir) {
+  using knob::DType;
+  const std::string valid = serialize_safetensors(
+      {{"w", knob::tensor({1, -2, 3.5, 0}, {2, 2})}, {"b", knob::tensor({0.25}, {1})}},
+      {{"format", "pt"}});
+  const std::string mixed =
+      serialize_safetensors({{"ids", knob::int_tensor({1, 2, 3}, {3})},
+                             {"x64", knob::tensor({1e-300, -0.0}, {2}, DType::f64)},
+                             {"scalar", knob::scalar(7)},
+                             {"empty", knob::zeros({0, 3})}});
+  write_all(
+      dir,
+      {
+          {"valid_f32_with_metadata", valid},
+          {"valid_mixed_dtypes_scalar_empty", mixed},
+          {"valid_no_tensors", serialize_safetensors({})},
+          {"valid_i32_by_hand",
+           safetensors_by_hand(R"({"t":{"dtype":"I32","shape":[2],"data_offsets":[0,8]}})",
+                               std::string("\x01\0\0\0\x02\0\0\0", 8))},
+          {"bad_truncated", valid.substr(0, valid.size() - 3)},
+          {"bad_header_length_beyond_file", std::string("\xff\xff\0\0\0\0\0\0{}", 10)},
+          {"bad_json", safetensors_by_hand(R"({"t":{"dtype":"F32",)", "")},
+          {"bad_overlap",
+           safetensors_by_hand(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                               R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+                               std::string(12, '\0'))},
+          {"bad_huge_shape",
+           safetensors_by_hand(
+               R"({"t":{"dtype":"F64","shape":[1000000,1000000,1000000],"data_offsets":[0,8]}})",
+               std::string(8, '\0'))},
+          {"bad_dtype",
+           safetensors_by_hand(R"({"t":{"dtype":"BF16","shape":[1],"data_offsets":[0,2]}})",
+                               std::string(2, '\0'))},
+      });
+  hostile_safetensors_corpus(dir);
 }
 
 void config_corpus(const fs::path& dir) {
