@@ -87,9 +87,11 @@ std::optional<std::int64_t> block_index(std::string_view name) {
   constexpr std::string_view kBlocks = "blocks.";
   if (!name.starts_with(kBlocks)) return std::nullopt;
   const std::string_view rest = name.substr(kBlocks.size());
+  if (rest.empty() || rest.front() < '0' || rest.front() > '9') return std::nullopt;
   std::int64_t index = 0;
-  const auto [end, error] = std::from_chars(rest.data(), rest.data() + rest.size(), index);
-  if (end == rest.data() || *end != '.') return std::nullopt;
+  const char* stop = rest.data() + rest.size();
+  const auto [end, error] = std::from_chars(rest.data(), stop, index);
+  if (end == stop || *end != '.') return std::nullopt;
   if (error == std::errc::result_out_of_range) return std::numeric_limits<std::int64_t>::max();
   return index;
 }
