@@ -181,7 +181,8 @@ void read_activation(const nlohmann::json& j, TransformerConfig& config,
 void report_unknown_keys(const nlohmann::json& j, std::vector<std::string>& bad) {
   constexpr std::size_t kShown = 5;
   std::size_t unknown = 0;
-  for (const auto& [key, _] : j.items()) {
+  for (const auto& item : j.items()) {
+    const std::string& key = item.key();  // (clang < 16 cannot capture a structured binding)
     const bool known = key == "activation" || key == "layer_norm_eps" || key == "dropout" ||
                        std::any_of(std::begin(kIntegerKeys), std::end(kIntegerKeys),
                                    [&](const IntegerKey& k) { return key == k.name; });
