@@ -303,7 +303,7 @@ void add_bench_command(CLI::App& app) {
   add_integer_option(*cmd, "--repeats", args->repeats, 1, kMaxRepeats,
                      "Timed rounds of the product; the median counts (7)");
   CLI::Option* config =
-      cmd->add_option("--config", args->config, "Model config.json (SPEC.md §1) to train");
+      cmd->add_option("--config", args->config, "Model config.json (docs/spec.md §1) to train");
   add_integer_option(*cmd, "--batch", args->batch, 1, kMaxBatch, "Rows per training step (32)");
   add_integer_option(*cmd, "--seq", args->seq, 1, kMaxSequence,
                      "Tokens per row (default: the config's max_seq_len)");
