@@ -2,12 +2,15 @@
 
 #include <cstring>
 #include <map>
+#include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 
 #include "autograd/ops.h"
 #include "autograd/tape.h"
 #include "nn/attention.h"
+#include "nn/excerpt.h"
 #include "nn/feed_forward.h"
 
 namespace knob::ia3 {
@@ -162,8 +165,8 @@ Adapter::Adapter(std::shared_ptr<nn::Module> model, AdapterConfig config, Genera
     problems.push_back("no module matches target_modules");
   }
   if (!problems.empty()) {
-    throw ValueError(
-        fmt::format("IA3 adapter on {}: {}", model_->type_name(), fmt::join(problems, "; ")));
+    throw ValueError(fmt::format("IA3 adapter on {}: {}", model_->type_name(),
+                                 nn::bounded_list(problems, "; ")));
   }
 
   // Initial values, then: everything frozen except the vectors.
@@ -191,8 +194,10 @@ nn::NamedTensors Adapter::vectors() const {
 
 void Adapter::load_vectors(const nn::NamedTensors& values) {
   std::map<std::string, Tensor> given(values.begin(), values.end());
+  std::set<std::string_view> own_names;
   std::vector<std::string> problems;
   for (const AdaptedLayer& layer : layers_) {
+    own_names.insert(layer.vector_name);
     auto it = given.find(layer.vector_name);
     if (it == given.end()) {
       problems.push_back("missing " + layer.vector_name);
@@ -202,14 +207,13 @@ void Adapter::load_vectors(const nn::NamedTensors& values) {
                                      shape_str(it->second.shape())));
     }
   }
-  for (const auto& [name, _] : values) {
-    bool known = false;
-    for (const AdaptedLayer& layer : layers_) known = known || layer.vector_name == name;
-    if (!known) problems.push_back("unexpected " + name);
+  for (const auto& named : values) {
+    if (!own_names.contains(named.first))
+      problems.push_back("unexpected " + nn::excerpt(named.first));
   }
   if (!problems.empty()) {
     throw ShapeError(
-        fmt::format("IA3 adapter: cannot load vectors: {}", fmt::join(problems, "; ")));
+        fmt::format("IA3 adapter: cannot load vectors: {}", nn::bounded_list(problems, "; ")));
   }
   NoGradGuard no_grad;
   for (AdaptedLayer& layer : layers_) assign(layer.vector, given.at(layer.vector_name));

@@ -50,8 +50,6 @@ json selector_to_json(const ModuleSelector& s) {
 constexpr std::uint64_t kMaxAdapterConfigBytes = 1 << 20;
 /// The longest module path accepted in a PEFT tensor key (real ones are a few dozen bytes).
 constexpr std::size_t kMaxModulePathBytes = 4096;
-/// How many problems an error lists before "... and N more".
-constexpr std::size_t kProblemsShown = 10;
 
 // PEFT's three forms: a list of names, a regex string (checked here, so that a pattern that
 // cannot be used is reported with the file it came from), or null.
@@ -94,17 +92,6 @@ std::optional<std::int64_t> block_index(std::string_view name) {
   if (end == stop || *end != '.') return std::nullopt;
   if (error == std::errc::result_out_of_range) return std::numeric_limits<std::int64_t>::max();
   return index;
-}
-
-// "a; b; c" for the first kProblemsShown problems, then how many more there are.
-std::string join_problems(const std::vector<std::string>& problems) {
-  std::vector<std::string> shown(
-      problems.begin(),
-      problems.begin() + static_cast<std::ptrdiff_t>(std::min(kProblemsShown, problems.size())));
-  if (problems.size() > kProblemsShown) {
-    shown.push_back(fmt::format("... and {} more problems", problems.size() - kProblemsShown));
-  }
-  return fmt::format("{}", fmt::join(shown, "; "));
 }
 
 // Appends to `problems` when t is not F32/F64 or holds NaN or infinity.
@@ -225,15 +212,16 @@ AdapterFile load_adapter(const std::string& path) {
       const auto& c = *adapter.base_config;
       const std::int64_t want = ends_with(name, ".l_ff") ? c.d_ff : c.d_model;
       if (*block >= c.n_layers) {
-        problems.push_back(fmt::format("'{}': the base model has {} blocks", name, c.n_layers));
-      } else if (t.size(0) != want) {
         problems.push_back(
-            fmt::format("'{}' has {} entries, the base model needs {}", name, t.size(0), want));
+            fmt::format("'{}': the base model has {} blocks", nn::excerpt(name), c.n_layers));
+      } else if (t.size(0) != want) {
+        problems.push_back(fmt::format("'{}' has {} entries, the base model needs {}",
+                                       nn::excerpt(name), t.size(0), want));
       }
     }
     adapter.vectors.emplace_back(name, t);
   }
-  if (!problems.empty()) throw FileError(path, join_problems(problems));
+  if (!problems.empty()) throw FileError(path, nn::bounded_list(problems, "; "));
   std::sort(adapter.vectors.begin(), adapter.vectors.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   return adapter;
@@ -340,7 +328,7 @@ AdapterFile import_peft(const std::string& dir) {
     adapter.vectors.emplace_back(vector_name_of(module, feedforward), reshape(t, {t.numel()}));
   }
   if (file.tensors.empty()) problems.push_back("holds no tensors");
-  if (!problems.empty()) throw FileError(tensors_path, join_problems(problems));
+  if (!problems.empty()) throw FileError(tensors_path, nn::bounded_list(problems, "; "));
   std::sort(adapter.vectors.begin(), adapter.vectors.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   return adapter;

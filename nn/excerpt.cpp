@@ -79,4 +79,18 @@ std::string excerpt(std::string_view text, std::size_t max_bytes) {
   return out;
 }
 
+std::string bounded_list(const std::vector<std::string>& items, std::string_view separator,
+                         std::size_t shown) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size() && i < shown; ++i) {
+    if (i > 0) out += separator;
+    out += items[i];
+  }
+  if (items.size() > shown) {
+    if (!out.empty()) out += separator;
+    out += fmt::format("... ({} more)", items.size() - shown);
+  }
+  return out;
+}
+
 }  // namespace knob::nn

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace knob::nn {
 
@@ -28,5 +29,20 @@ inline constexpr std::size_t kExcerptBytes = 64;
 /// @param max_bytes the most bytes of escaped text shown before the cut.
 /// @return the excerpt (without quotes).
 std::string excerpt(std::string_view text, std::size_t max_bytes = kExcerptBytes);
+
+/// @brief How many items of a list an error message shows by default.
+inline constexpr std::size_t kListedItems = 10;
+
+/// @brief The first items of a list joined for an error message, then how many were left out.
+///
+/// A file can hold 10^5 unexpected names; an error line lists the first `shown` and says how
+/// many more there are, e.g. `a, b, c, ... (99997 more)`. The items are joined as they are: quote
+/// untrusted text with excerpt() first.
+/// @param items the items, in the order to show them.
+/// @param separator what goes between two items (", ", "; ").
+/// @param shown the most items shown.
+/// @return the joined items.
+std::string bounded_list(const std::vector<std::string>& items, std::string_view separator = ", ",
+                         std::size_t shown = kListedItems);
 
 }  // namespace knob::nn

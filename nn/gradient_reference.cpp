@@ -19,35 +19,47 @@ Trainable parse_trainable(const std::string& text) {
   throw ValueError(fmt::format("trainable: expected 'full' or 'ia3', got '{}'", text));
 }
 
-void apply_ia3_vectors(Transformer& model, const NamedTensors& vectors) {
+namespace {
+
+/// The model's IA³ vectors (enabled first if need be) and their names and shapes.
+NamedTensors ia3_vectors_of(Transformer& model, NamedShapes& shapes) {
   if (!model.ia3_enabled()) model.enable_ia3();
   NamedTensors own;
-  NamedShapes expected;
   for (auto& [name, t] : model.named_parameters()) {
     if (is_ia3_name(name)) {
       own.emplace_back(name, t);
-      expected.emplace_back(name, t.shape());
+      shapes.emplace_back(name, t.shape());
     }
   }
+  return own;
+}
+
+}  // namespace
+
+void apply_ia3_vectors(Transformer& model, const NamedTensors& vectors) {
+  NamedShapes expected;
+  const NamedTensors own = ia3_vectors_of(model, expected);
   // Module's all-at-once checking, on a state dict made of the IA³ vectors only.
-  try {
-    check_state_dict(expected, vectors, /*strict=*/true);
-  } catch (const ShapeError& e) {
-    std::string message = e.what();
-    message.replace(0, std::string_view("load_state_dict").size(), "IA3 vectors");
-    throw ShapeError(message);
+  NamedShapes given;
+  for (const auto& [name, v] : vectors) given.emplace_back(name, v.shape());
+  if (const std::string problems = state_dict_problems(expected, given, /*strict=*/true);
+      !problems.empty()) {
+    throw ShapeError("IA3 vectors: " + problems);
   }
-  std::map<std::string_view, const Tensor*> given;
-  for (const auto& [name, v] : vectors) given[name] = &v;
-  for (auto& [name, t] : own) {
-    const Tensor& v = *given.at(name);
+  std::map<std::string_view, const Tensor*> by_name;
+  for (const auto& [name, v] : vectors) by_name[name] = &v;
+  for (const auto& [name, t] : own) {
+    const Tensor& v = *by_name.at(name);
     Tensor target = t;
     target.set_data(v.dtype() == t.dtype() ? v : v.to(t.dtype()));
   }
 }
 
 void load_ia3_vectors_file(Transformer& model, const std::string& path) {
-  const SafetensorsFile adapter = read_weights_file(path);
+  NamedShapes expected;
+  (void)ia3_vectors_of(model, expected);
+  // Names, shapes and dtypes are checked from the header, before any data is read.
+  const SafetensorsFile adapter = read_weights_file(path, expected);
   try {
     apply_ia3_vectors(model, adapter.tensors);
   } catch (const Error& e) {

@@ -119,20 +119,8 @@ void Module::to(DType dtype) {
   }
 }
 
-namespace {
-
-/// "a, b, c" for at most kShown names, then "... (N more)".
-std::string name_list(const std::vector<std::string>& items) {
-  constexpr std::size_t kShown = 10;
-  std::vector<std::string> shown(
-      items.begin(), items.begin() + static_cast<std::ptrdiff_t>(std::min(kShown, items.size())));
-  if (items.size() > kShown) shown.push_back(fmt::format("... ({} more)", items.size() - kShown));
-  return fmt::format("{}", fmt::join(shown, ", "));
-}
-
-}  // namespace
-
-void check_state_dict(const NamedShapes& expected, const NamedShapes& given, bool strict) {
+std::string state_dict_problems(const NamedShapes& expected, const NamedShapes& given,
+                                bool strict) {
   std::map<std::string_view, const Shape*> given_by_name;
   for (const auto& [name, shape] : given) given_by_name[name] = &shape;
   std::vector<std::string> missing;
@@ -154,13 +142,16 @@ void check_state_dict(const NamedShapes& expected, const NamedShapes& given, boo
       if (!expected_names.contains(entry.first)) unexpected.push_back(excerpt(entry.first));
     }
   }
-  if (!missing.empty() || !mismatched.empty() || !unexpected.empty()) {
-    std::vector<std::string> parts;
-    if (!missing.empty()) parts.push_back("missing: " + name_list(missing));
-    if (!unexpected.empty()) parts.push_back("unexpected: " + name_list(unexpected));
-    if (!mismatched.empty()) parts.push_back("wrong shape: " + name_list(mismatched));
-    throw ShapeError(fmt::format("load_state_dict: {}", fmt::join(parts, "; ")));
-  }
+  std::vector<std::string> parts;
+  if (!missing.empty()) parts.push_back("missing: " + bounded_list(missing));
+  if (!unexpected.empty()) parts.push_back("unexpected: " + bounded_list(unexpected));
+  if (!mismatched.empty()) parts.push_back("wrong shape: " + bounded_list(mismatched));
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
+void check_state_dict(const NamedShapes& expected, const NamedShapes& given, bool strict) {
+  const std::string problems = state_dict_problems(expected, given, strict);
+  if (!problems.empty()) throw ShapeError("load_state_dict: " + problems);
 }
 
 void check_state_dict(const NamedShapes& expected, const NamedTensors& given, bool strict) {

@@ -94,10 +94,9 @@ SafetensorsFile read_weights_file(const std::string& path, const NamedShapes& ex
     NamedShapes given;
     given.reserve(headers.size());
     for (const TensorHeader& header : headers) given.emplace_back(header.name, header.shape);
-    try {
-      check_state_dict(expected, given, strict);
-    } catch (const ShapeError& e) {
-      throw FileError(path, e.what());
+    if (const std::string problems = state_dict_problems(expected, given, strict);
+        !problems.empty()) {
+      throw FileError(path, problems);
     }
     check_weight_dtypes(headers, path);
   };

@@ -16,6 +16,7 @@
 #include "autograd/error.h"
 #include "ia3/adapter_file.h"
 #include "nn/file_error.h"
+#include "nn/gradient_reference.h"
 #include "nn/model_dir.h"
 #include "nn/module.h"
 #include "nn/safetensors.h"
@@ -151,6 +152,38 @@ TEST_F(LinearTimeFiles, ModelWeightsAreCheckedAgainstTheConfigBeforeTheDataIsRea
                          "[536870912,2])"))
         << message;
     EXPECT_LT(message.size(), 600u);
+  }
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 5.0);
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  EXPECT_LT(usage.ru_maxrss, 1 << 20) << "peak resident memory in KiB";  // under 1 GiB
+}
+
+TEST_F(LinearTimeFiles, Ia3VectorsAreCheckedAgainstTheModelBeforeTheDataIsRead) {
+  // An adapter file (as eval --adapter and grads --adapter read it) whose l_k claims 2^30
+  // entries: 4 GiB, sparse on disk. The model says 8; the header alone must tell.
+  const std::uint64_t bytes = std::uint64_t{1} << 32;
+  const std::string header = R"({"blocks.0.attn.l_k":{"dtype":"F32","shape":[1073741824],)"
+                             R"("data_offsets":[0,)" +
+                             fmt::format("{}", bytes) + "]}}";
+  {
+    std::ofstream out(path("adapter.safetensors"), std::ios::binary | std::ios::trunc);
+    out << safetensors_bytes(header, "");
+  }
+  fs::resize_file(path("adapter.safetensors"), 8 + header.size() + bytes);
+
+  const Clock::time_point start = Clock::now();
+  std::shared_ptr<nn::Transformer> model = tiny_model();
+  try {
+    nn::load_ia3_vectors_file(*model, path("adapter.safetensors"));
+    FAIL() << "the vectors loaded";
+  } catch (const FileError& e) {
+    const std::string message = e.what();
+    EXPECT_TRUE(contains(message, "missing: blocks.0.attn.l_v, blocks.0.ffn.l_ff")) << message;
+    EXPECT_TRUE(contains(message,
+                         "wrong shape: blocks.0.attn.l_k (expected [8], got "
+                         "[1073741824])"))
+        << message;
   }
   EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 5.0);
   rusage usage{};
