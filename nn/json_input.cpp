@@ -26,8 +26,9 @@ using Json = nlohmann::json;
 /// lookup in the current object.
 class BoundedBuilder {
  public:
-  BoundedBuilder(Json& root, const std::string& source, std::string_view what)
-      : root_(root), source_(source), what_(what) {}
+  BoundedBuilder(Json& root, const std::string& source, std::string_view what,
+                 std::size_t max_entries)
+      : root_(root), source_(source), what_(what), max_entries_(max_entries) {}
 
   bool null() { return put(Json(nullptr)); }
   bool boolean(bool value) { return put(Json(value)); }
@@ -41,6 +42,9 @@ class BoundedBuilder {
 
   bool start_object(std::size_t /*elements*/) { return open(Json::object()); }
   bool key(std::string& key) {
+    if (open_.size() == 1 && ++root_entries_ > max_entries_) {
+      return fail(fmt::format("has more than {} entries", max_entries_));
+    }
     Json& object = *open_.back();
     if (object.contains(key)) {
       return fail(fmt::format("has the key '{}' twice in one object", excerpt(key)));
@@ -103,15 +107,18 @@ class BoundedBuilder {
   Json& root_;
   const std::string& source_;
   std::string_view what_;
+  std::size_t max_entries_;       // the most keys of the outermost object
+  std::size_t root_entries_ = 0;  // its keys so far
   std::vector<Json*> open_;
   Json* pending_value_ = nullptr;
 };
 
 }  // namespace
 
-Json parse_json_input(std::string_view text, const std::string& source, std::string_view what) {
+Json parse_json_input(std::string_view text, const std::string& source, std::string_view what,
+                      std::size_t max_entries) {
   Json root;
-  BoundedBuilder builder(root, source, what);
+  BoundedBuilder builder(root, source, what, max_entries);
   // strict: the whole text must be one value (trailing whitespace only); no comments.
   Json::sax_parse(text.begin(), text.end(), &builder, Json::input_format_t::json,
                   /*strict=*/true, /*ignore_comments=*/false);

@@ -39,10 +39,13 @@ inline constexpr std::size_t kMaxJsonDepth = 64;
 /// @param text the JSON text.
 /// @param source the file name for error messages.
 /// @param what what the text is, for error messages ("header", "config").
+/// @param max_entries the most keys the outermost object may have: checked while parsing, so
+///        that a text of millions of entries is refused before their values are built.
 /// @return the value.
-/// @throws FileError as above.
+/// @throws FileError as above, and when the outermost object has more than max_entries keys.
 nlohmann::json parse_json_input(std::string_view text, const std::string& source,
-                                std::string_view what);
+                                std::string_view what,
+                                std::size_t max_entries = static_cast<std::size_t>(-1));
 
 /// @brief A JSON value for an error message: its compact text, cut like excerpt().
 /// @param value any value (its strings need not be valid UTF-8).

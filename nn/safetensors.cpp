@@ -95,6 +95,22 @@ char* tensor_bytes(const Tensor& t) {
 
 // ------------------------------------------------------------------------------ reading ----
 
+/// What is wrong with a tensor name or metadata key, or "" when nothing is: longer than
+/// kMaxNameBytes, or holding a control character (U+0000-U+001F, U+007F).
+std::string name_problem(std::string_view name) {
+  if (name.size() > kMaxNameBytes) {
+    return fmt::format("a name may be at most {} bytes long", kMaxNameBytes);
+  }
+  const auto control = std::find_if(name.begin(), name.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
+  });
+  if (control != name.end()) {
+    return fmt::format("a name may not hold control characters (it has \\x{:02x})",
+                       static_cast<unsigned char>(*control));
+  }
+  return "";
+}
+
 /// Throw the one-line FileError `"<source>: <problem>"`.
 [[noreturn]] void fail(const std::string& source, const std::string& problem) {
   throw FileError(source, problem);
@@ -143,6 +159,9 @@ std::map<std::string, std::string> parse_metadata(const Json& value, const std::
   }
   std::map<std::string, std::string> metadata;
   for (const auto& [key, item] : value.items()) {
+    if (const std::string problem = name_problem(key); !problem.empty()) {
+      fail(source, fmt::format("'__metadata__' key '{}': {}", excerpt(key), problem));
+    }
     if (!item.is_string()) {
       fail(source, fmt::format("'__metadata__' value of '{}' must be a string, got {} {}",
                                excerpt(key), item.type_name(), json_excerpt(item)));
@@ -269,6 +288,9 @@ void check_entry_fields(const Json& value, const std::string& where, const std::
 Entry parse_entry(const std::string& name, const Json& value, std::uint64_t buffer_size,
                   const std::string& source) {
   const std::string where = fmt::format("tensor '{}'", excerpt(name));
+  if (const std::string problem = name_problem(name); !problem.empty()) {
+    fail(source, fmt::format("{}: {}", where, problem));
+  }
   check_entry_fields(value, where, source);
   Entry entry;
   entry.name = name;
@@ -324,7 +346,7 @@ Header parse_header(std::string_view text, std::uint64_t buffer_size, const std:
   if (text.starts_with("\xEF\xBB\xBF")) {
     fail(source, "header starts with a UTF-8 byte order mark, which safetensors does not allow");
   }
-  const Json json = parse_json_input(text, source, "header");
+  const Json json = parse_json_input(text, source, "header", kMaxHeaderEntries);
   if (!json.is_object()) {
     fail(source, fmt::format("header must be a JSON object, got {} {}", json.type_name(),
                              json_excerpt(json)));
@@ -391,6 +413,7 @@ SafetensorsFile load_tensors(Header header, const ByteSource& read, const std::s
   for (const Entry& entry : header.entries) {
     file.tensors.emplace_back(entry.name, load_tensor(entry, read));
   }
+  file.index_names();
   return file;
 }
 
@@ -398,15 +421,30 @@ SafetensorsFile load_tensors(Header header, const ByteSource& read, const std::s
 
 // ------------------------------------------------------------------------------ public ----
 
-bool SafetensorsFile::contains(const std::string& name) const {
-  return std::any_of(tensors.begin(), tensors.end(),
-                     [&](const auto& named) { return named.first == name; });
+void SafetensorsFile::index_names() {
+  by_name_.resize(tensors.size());
+  for (std::size_t i = 0; i < by_name_.size(); ++i) by_name_[i] = i;
+  std::sort(by_name_.begin(), by_name_.end(),
+            [&](std::size_t a, std::size_t b) { return tensors[a].first < tensors[b].first; });
 }
 
-Tensor SafetensorsFile::at(const std::string& name) const {
-  for (const auto& [key, t] : tensors) {
-    if (key == name) return t;
+const std::pair<std::string, Tensor>* SafetensorsFile::find(std::string_view name) const {
+  if (by_name_.size() != tensors.size()) {  // not indexed, or changed since: scan
+    const auto it = std::find_if(tensors.begin(), tensors.end(),
+                                 [&](const auto& named) { return named.first == name; });
+    return it == tensors.end() ? nullptr : &*it;
   }
+  const auto it = std::lower_bound(
+      by_name_.begin(), by_name_.end(), name,
+      [&](std::size_t position, std::string_view key) { return tensors[position].first < key; });
+  if (it == by_name_.end() || tensors[*it].first != name) return nullptr;
+  return &tensors[*it];
+}
+
+bool SafetensorsFile::contains(const std::string& name) const { return find(name) != nullptr; }
+
+Tensor SafetensorsFile::at(const std::string& name) const {
+  if (const auto* named = find(name)) return named->second;
   std::vector<std::string> names;
   constexpr std::size_t kShown = 10;
   for (std::size_t i = 0; i < std::min(kShown, tensors.size()); ++i) {
@@ -487,13 +525,19 @@ std::string serialize_safetensors(const NamedTensors& tensors,
   for (const auto& named : tensors) {
     const auto& [name, t] = named;
     if (!t.defined()) {
-      throw ValueError(fmt::format("serialize_safetensors: tensor '{}' is undefined", name));
+      throw ValueError(
+          fmt::format("serialize_safetensors: tensor '{}' is undefined", excerpt(name)));
     }
     if (name == kMetadataKey) {
       throw ValueError("serialize_safetensors: '__metadata__' is reserved, not a tensor name");
     }
     if (!seen.insert(name).second) {
-      throw ValueError(fmt::format("serialize_safetensors: tensor name '{}' appears twice", name));
+      throw ValueError(
+          fmt::format("serialize_safetensors: tensor name '{}' appears twice", excerpt(name)));
+    }
+    if (const std::string problem = name_problem(name); !problem.empty()) {
+      throw ValueError(
+          fmt::format("serialize_safetensors: tensor '{}': {}", excerpt(name), problem));
     }
     order.push_back(&named);
   }
@@ -511,6 +555,12 @@ std::string serialize_safetensors(const NamedTensors& tensors,
     if (header_text.size() > 1) header_text += ',';
     header_text += nlohmann::ordered_json(key).dump() + ':' + value.dump();
   };
+  for (const auto& entry : metadata) {
+    if (const std::string problem = name_problem(entry.first); !problem.empty()) {
+      throw ValueError(fmt::format("serialize_safetensors: metadata key '{}': {}",
+                                   excerpt(entry.first), problem));
+    }
+  }
   std::uint64_t offset = 0;
   try {
     if (!metadata.empty()) append_member(std::string(kMetadataKey), metadata);

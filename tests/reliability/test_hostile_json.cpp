@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "autograd/error.h"
+#include "ia3/adapter.h"
 #include "ia3/adapter_file.h"
 #include "nn/file_error.h"
 #include "nn/json_input.h"
@@ -39,15 +40,15 @@ std::string nested_objects(std::size_t depth) {
 }
 
 // The message of the knob::Error that `action` throws (a test failure when it throws nothing
-// or something else), checked to be short and printable. A config's list of problems is the
-// one message written on several lines (the command line joins them).
+// or something else), checked to be short (under `max_bytes`) and printable. A config's list of
+// problems is the one message written on several lines (the command line joins them).
 template <class Action>
-std::string error_of(Action action, bool one_line = true) {
+std::string error_of(Action action, bool one_line = true, std::size_t max_bytes = 400) {
   try {
     action();
   } catch (const Error& e) {
     const std::string message = e.what();
-    EXPECT_LT(message.size(), 400u) << message.substr(0, 400);
+    EXPECT_LT(message.size(), max_bytes) << message.substr(0, max_bytes);
     EXPECT_EQ(message.find_first_of(one_line ? "\n\r\x1b" : "\r\x1b"), std::string::npos)
         << message;
     return message;
@@ -150,11 +151,35 @@ TEST(HostileJson, LongValuesAreCutAndTheirLengthGiven) {
 TEST(HostileJson, ControlCharactersAndOddBytesInNamesAreEscaped) {
   const std::string header = "{\"a\\u0000b\\n\\u001b[31mred\":" + entry("[3]", "[0,4]") + "}";
   const std::string message = parse_error(safetensors_bytes(header, std::string(4, '\0')));
-  EXPECT_TRUE(contains(message, R"(tensor 'a\x00b\n\x1b[31mred')")) << message;
+  EXPECT_TRUE(contains(message, R"(tensor 'a\x00b\n\x1b[31mred': a name may not hold control)"))
+      << message;
   // Invalid UTF-8 is refused by the parser, and the byte is escaped in its message too.
   const std::string bad_utf8 = parse_error(safetensors_bytes("{\"a\xff\":1}"));
   EXPECT_TRUE(contains(bad_utf8, "not valid JSON")) << bad_utf8;
   EXPECT_TRUE(contains(bad_utf8, "\\xff")) << bad_utf8;
+}
+
+TEST(HostileJson, NamesAreBoundedAndHoldNoControlCharacters) {
+  const std::string at_limit(nn::kMaxNameBytes, 'n');
+  EXPECT_NO_THROW(nn::parse_safetensors(
+      safetensors_bytes("{\"" + at_limit + "\":" + entry("[0]") + "}"), "at_limit"));
+  std::string message =
+      parse_error(safetensors_bytes("{\"" + at_limit + "n\":" + entry("[0]") + "}"));
+  EXPECT_TRUE(contains(message, "... (1025 bytes)': a name may be at most 1024 bytes")) << message;
+  for (const std::string escaped : {"\\u0000", "\\t", "\\u001f", "\\u007f"}) {
+    message = parse_error(safetensors_bytes("{\"a" + escaped + "\":" + entry("[0]") + "}"));
+    EXPECT_TRUE(contains(message, "a name may not hold control characters")) << message;
+  }
+  message = parse_error(safetensors_bytes(R"({"__metadata__":{"a\nb":"c"}})"));
+  EXPECT_TRUE(contains(message, R"('__metadata__' key 'a\nb': a name may not hold)")) << message;
+  // Metadata values may hold anything (knob keeps a pretty-printed config.json there).
+  EXPECT_NO_THROW(nn::parse_safetensors(safetensors_bytes(R"({"__metadata__":{"a":"b\nc"}})"),
+                                        "multi-line value"));
+  // The writer refuses what the reader would: knob never writes a file it cannot read back.
+  EXPECT_THROW(nn::serialize_safetensors({{at_limit + "n", zeros({1})}}), ValueError);
+  EXPECT_THROW(nn::serialize_safetensors({{"a\nb", zeros({1})}}), ValueError);
+  EXPECT_THROW(nn::serialize_safetensors({{"a", zeros({1})}}, {{"k\x01", "v"}}), ValueError);
+  EXPECT_NO_THROW(nn::serialize_safetensors({{at_limit, zeros({1})}}, {{"k", "v\nw"}}));
 }
 
 TEST(HostileJson, AByteOrderMarkIsRefusedInAHeaderAndSkippedInAConfig) {
@@ -227,6 +252,35 @@ TEST_F(HostileAdapterJson, DeepJsonInAKnobAdapterMetadataIsRefused) {
   const std::string message = error_of([&] { ia3::load_adapter(path("a.safetensors")); });
   EXPECT_TRUE(contains(message, "metadata 'target_modules': value nests objects and arrays"))
       << message;
+}
+
+TEST_F(HostileAdapterJson, AdapterProblemsQuoteNamesShortAndListTenAtMost) {
+  // Twenty vectors of a block the base model does not have, each with a long name.
+  nn::NamedTensors vectors;
+  for (int i = 0; i < 12; ++i) {
+    vectors.emplace_back(fmt::format("blocks.{}.{}.attn.l_k", 5 + i, std::string(900, 'x')),
+                         ones({8}));
+  }
+  nn::write_safetensors(path("a.safetensors"), vectors,
+                        {{"format", "knob-ia3"}, {"base_config", tiny_config().to_json()}});
+  // Ten problems of about 110 bytes each are shown.
+  const std::string message =
+      error_of([&] { ia3::load_adapter(path("a.safetensors")); }, true, 1500);
+  EXPECT_TRUE(contains(message, "'blocks.10.xxxx")) << message;
+  EXPECT_TRUE(contains(message, "(919 bytes)': the base model has 1 blocks")) << message;
+  EXPECT_TRUE(contains(message, "; ... (2 more)")) << message;
+}
+
+TEST_F(HostileAdapterJson, ManySurplusVectorsGiveAShortError) {
+  ia3::Adapter adapter(tiny_model(), ia3::AdapterConfig::spec_default());
+  nn::NamedTensors vectors = adapter.vectors();
+  for (int i = 0; i < 100'000; ++i) {
+    vectors.emplace_back(fmt::format("blocks.0.m{}.ia3_l", i), ones({1}));
+  }
+  const std::string message = error_of([&] { adapter.load_vectors(vectors); });
+  EXPECT_TRUE(contains(message, "unexpected blocks.0.m0.ia3_l; unexpected blocks.0.m1.ia3_l"))
+      << message;
+  EXPECT_TRUE(contains(message, "... (99990 more)")) << message;
 }
 
 TEST_F(HostileAdapterJson, AHugeAdapterConfigIsRefusedBeforeParsing) {
