@@ -50,7 +50,7 @@ TEST_F(CliNumbers, EvalRowsDigitsAndSeed) {
   }
   expect_refused(eval, "--digits", "0");
   for (const std::string bad :
-       {"-1", "18446744073709551616", "1e3", "1.5", "99999999999999999999999"}) {
+       {"-1", "18446744073709551616", "1e3", "1.5", "99999999999999999999999", "", "12abc"}) {
     expect_refused(eval, "--seed", bad);
   }
 }
@@ -65,7 +65,8 @@ TEST_F(CliNumbers, TheLargestSeedIsAccepted) {
 TEST_F(CliNumbers, FinetuneLearningRateStepsAndBatch) {
   const std::vector<std::string> finetune = {"finetune", "--model", path("model"),
                                              "-q",       "--out",   path("adapter.safetensors")};
-  for (const std::string bad : {"nan", "-1", "0", "inf", "-inf", "1e400", "abc"}) {
+  for (const std::string bad :
+       {"nan", "-1", "0", "inf", "-inf", "1e400", "1e-400", "abc", "", "0.1x", "0x1p-3"}) {
     expect_refused(finetune, "--lr", bad);
   }
   for (const std::string bad : {"0", "-3", "9223372036854775808"}) {
@@ -91,6 +92,10 @@ TEST_F(CliNumbers, TrainNumbers) {
 TEST_F(CliNumbers, BenchNumbers) {
   expect_refused({"bench", "--matmul", "4,4,4"}, "--repeats", "0");
   expect_refused({"bench", "--matmul", "4,4,4"}, "--repeats", "-1");
+  for (const std::string bad : {"4,4", "4,4,4,", "4,4,4,4", " 4,4,4", "4, 4,4", "4,,4", "0,4,4",
+                                "+4,4,4", "4,4,65537", "4,4,18446744073709551617", "4,4,1e2", ""}) {
+    expect_refused({"bench"}, "--matmul", bad);
+  }
   const std::vector<std::string> bench = {"bench", "--config", path("config.json")};
   expect_refused(bench, "--seq", "0");
   expect_refused(bench, "--batch", "99999999999999");

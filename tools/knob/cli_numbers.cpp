@@ -1,6 +1,7 @@
 // Numeric command-line options: one parser and one range check for every subcommand.
 #include "cli_numbers.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <system_error>
@@ -51,6 +52,27 @@ std::int64_t parse_integer_argument(std::string_view option, std::string_view te
   return value;
 }
 
+std::vector<std::int64_t> parse_integer_list_argument(std::string_view option,
+                                                      std::string_view text, std::size_t count,
+                                                      std::int64_t min, std::int64_t max) {
+  const std::string expected =
+      fmt::format("expected {} whole numbers from {} to {}, separated by commas", count, min, max);
+  const auto items = static_cast<std::size_t>(std::count(text.begin(), text.end(), ',')) + 1;
+  if (items != count) refuse(option, text, fmt::format("has {} items: {}", items, expected));
+  std::vector<std::int64_t> values;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    try {
+      values.push_back(parse_integer_argument(option, text.substr(start, comma - start), min, max));
+    } catch (const CLI::ValidationError&) {
+      refuse(option, text, fmt::format("has a bad item {}: {}", i + 1, expected));
+    }
+    start = comma + 1;
+  }
+  return values;
+}
+
 std::uint64_t parse_seed_argument(std::string_view option, std::string_view text) {
   constexpr std::string_view kExpected = "expected a whole number from 0 to 18446744073709551615";
   if (text.starts_with('-') && text.size() > 1) {
@@ -76,13 +98,27 @@ double parse_real_argument(std::string_view option, std::string_view text, const
   if (text.empty() || stop != end || error == std::errc::invalid_argument) {
     refuse(option, text, "is not a number: expected " + describe(range));
   }
-  if (error == std::errc::result_out_of_range || !std::isfinite(value)) {
-    refuse(option, text, "is not finite: expected " + describe(range));
+  if (error == std::errc::result_out_of_range) {
+    refuse(option, text, "is beyond the range of a double: expected " + describe(range));
   }
+  if (!std::isfinite(value)) refuse(option, text, "is not finite: expected " + describe(range));
   const bool too_small = range.min_excluded ? value <= range.min : value < range.min;
   const bool too_large = range.max_excluded ? value >= range.max : value > range.max;
   if (too_small || too_large) refuse(option, text, "is out of range: expected " + describe(range));
   return value;
+}
+
+CLI::Option* add_integer_list_option(CLI::App& cmd, const std::string& name,
+                                     std::vector<std::int64_t>& target, std::size_t count,
+                                     std::int64_t min, std::int64_t max,
+                                     const std::string& description) {
+  CLI::Option* option = cmd.add_option_function<std::string>(
+      name,
+      [&target, name, count, min, max](const std::string& text) {
+        target = parse_integer_list_argument(name, text, count, min, max);
+      },
+      description);
+  return option->type_name("INT,INT,...");
 }
 
 CLI::Option* add_seed_option(CLI::App& cmd, const std::string& name, std::uint64_t& target,

@@ -13,6 +13,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -31,6 +32,8 @@ inline constexpr std::int64_t kMaxDigits = 4'096;
 /// @brief The most tokens per row (--seq): TransformerConfig::kMaxSize, the largest
 /// max_seq_len a config may have.
 inline constexpr std::int64_t kMaxSequence = std::int64_t{1} << 24;
+/// @brief The largest matrix size of `knob bench --matmul M,N,K`: 2^16.
+inline constexpr std::int64_t kMaxMatmulSize = 65'536;
 /// @brief The most timed rounds of `knob bench --matmul` (--repeats).
 inline constexpr std::int64_t kMaxRepeats = 1'000'000;
 
@@ -56,6 +59,17 @@ inline constexpr RealRange kNonNegative{0.0, std::numeric_limits<double>::max(),
 /// @throws CLI::ValidationError naming the option, the value and the range.
 std::int64_t parse_integer_argument(std::string_view option, std::string_view text,
                                     std::int64_t min, std::int64_t max);
+
+/// @brief Parse a comma-separated list of exactly `count` whole numbers, each as
+/// parse_integer_argument() parses one (no spaces, no empty items).
+/// @param option the option's name. @param text the value as typed, e.g. "1024,64,256".
+/// @param count how many numbers the list must have.
+/// @param min the smallest value accepted. @param max the largest value accepted.
+/// @return the numbers, in order.
+/// @throws CLI::ValidationError naming the option, the value and what was expected.
+std::vector<std::int64_t> parse_integer_list_argument(std::string_view option,
+                                                      std::string_view text, std::size_t count,
+                                                      std::int64_t min, std::int64_t max);
 
 /// @brief Parse a seed: a whole number from 0 to 2^64 - 1.
 /// @param option the option's name. @param text the value as typed.
@@ -93,6 +107,18 @@ CLI::Option* add_integer_option(CLI::App& cmd, const std::string& name, Integer&
       description);
   return option->type_name("INT");
 }
+
+/// @brief Register an option whose value is a list of `count` whole numbers in [min, max],
+/// separated by commas (parse_integer_list_argument()).
+/// @param cmd the subcommand. @param name the option's name.
+/// @param target where the numbers go (left as it is when the option is not given).
+/// @param count how many numbers. @param min the smallest value accepted.
+/// @param max the largest value accepted. @param description the help text.
+/// @return the option.
+CLI::Option* add_integer_list_option(CLI::App& cmd, const std::string& name,
+                                     std::vector<std::int64_t>& target, std::size_t count,
+                                     std::int64_t min, std::int64_t max,
+                                     const std::string& description);
 
 /// @brief Register a seed option (0 to 2^64 - 1).
 /// @param cmd the subcommand. @param name the option's name. @param target where the value goes.

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -35,7 +34,7 @@ namespace knob::cli {
 namespace {
 
 struct BenchArgs {
-  std::string matmul;  // "M,N,K"
+  std::vector<std::int64_t> matmul;  // M, N, K (empty: not given)
   std::string layout = "nn";
   std::string dtype = "f32";
   int repeats = 7;
@@ -76,31 +75,6 @@ DType parse_dtype(const std::string& text) {
   throw ValueError(fmt::format("bench: --dtype must be f32 or f64, got '{}'", text));
 }
 
-// "1024,64,256" -> {1024, 64, 256}
-std::vector<std::int64_t> parse_sizes(const std::string& text) {
-  std::vector<std::int64_t> sizes;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    std::size_t used = 0;
-    long long value = 0;
-    try {
-      value = std::stoll(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != item.size() || item.empty() || value < 1 || value > (1 << 16)) {
-      throw ValueError(fmt::format(
-          "bench: --matmul expects M,N,K (whole numbers from 1 to 65536), got '{}'", text));
-    }
-    sizes.push_back(value);
-  }
-  if (sizes.size() != 3) {
-    throw ValueError(fmt::format("bench: --matmul expects three sizes M,N,K, got '{}'", text));
-  }
-  return sizes;
-}
-
 // Peak resident memory of this process so far, in MiB (Linux reports ru_maxrss in KiB).
 double peak_rss_mb() {
   rusage usage{};
@@ -111,8 +85,7 @@ double peak_rss_mb() {
 // ---- knob bench --matmul M,N,K ----
 
 void run_matmul_bench(const BenchArgs& args) {
-  const std::vector<std::int64_t> mnk = parse_sizes(args.matmul);
-  const std::int64_t M = mnk[0], N = mnk[1], K = mnk[2];
+  const std::int64_t M = args.matmul[0], N = args.matmul[1], K = args.matmul[2];
   const DType dtype = parse_dtype(args.dtype);
   Generator gen(args.seed);
   // C = op(A) op(B) with op(A) [M,K] and op(B) [K,N], stored as the layout reads them.
@@ -297,7 +270,8 @@ void add_bench_command(CLI::App& app) {
       "Time a matrix multiply (--matmul M,N,K) or training steps of the reference "
       "transformer (--config C.json --batch B --seq T --trainable full|ia3 --steps N)");
   CLI::Option* matmul =
-      cmd->add_option("--matmul", args->matmul, "Time C[M,N] = A[M,K] B[K,N]: give M,N,K");
+      add_integer_list_option(*cmd, "--matmul", args->matmul, 3, 1, kMaxMatmulSize,
+                              "Time C[M,N] = A[M,K] B[K,N]: give M,N,K");
   cmd->add_option("--layout", args->layout, "nn (A·B, default), nt (A·Bᵀ) or tn (Aᵀ·B)")
       ->check(CLI::IsMember({"nn", "nt", "tn"}));
   add_integer_option(*cmd, "--repeats", args->repeats, 1, kMaxRepeats,
