@@ -9,6 +9,7 @@
 #                     IA³ vectors (apply_ia3_vectors), then one forward pass
 #   fuzz_adapter      IA³ adapter files: knob's (ia3::load_adapter) and PEFT's directory
 #                     (ia3::import_peft), then attached to a tiny Transformer
+#   fuzz_patterns     ia3::check_pattern() and SelectorMatcher on a pattern and module paths
 #   fuzz_cli          the knob command line, run_cli(), one argument per input line
 #   make_seed_corpus  writes fuzz/corpus/ (an ordinary program, not a fuzzer)
 
@@ -30,6 +31,7 @@ knob_add_fuzzer(fuzz_safetensors)
 knob_add_fuzzer(fuzz_config)
 knob_add_fuzzer(fuzz_state_dict)
 knob_add_fuzzer(fuzz_adapter)
+knob_add_fuzzer(fuzz_patterns)
 
 # The command line: the knob program's own sources minus its main(), plus the fuzzer's.
 if(TARGET knob)

@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "autograd/error.h"
 #include "fixtures.h"
 #include "ia3/adapter.h"
@@ -47,6 +49,50 @@ std::string lines(const std::vector<std::string>& args) {
   std::string out;
   for (const std::string& arg : args) out += (out.empty() ? "" : "\n") + arg;
   return out;
+}
+
+std::string nested_arrays(std::size_t depth) {
+  return std::string(depth, '[') + std::string(depth, ']');
+}
+
+// A header of n one-element F32 tensors, as another writer might produce it.
+std::string many_entries(int n) {
+  std::string header = "{";
+  for (int i = 0; i < n; ++i) {
+    header += fmt::format(R"({}"t{}":{{"dtype":"F32","shape":[1],"data_offsets":[{},{}]}})",
+                          i > 0 ? "," : "", i, 4 * i, 4 * i + 4);
+  }
+  return safetensors_by_hand(header + "}", std::string(4 * static_cast<std::size_t>(n), '\0'));
+}
+
+// Inputs an attacker would write: deep nesting, many entries, repeated keys, odd bytes.
+void hostile_safetensors_corpus(const fs::path& dir) {
+  const std::string entry_tail = R"(,"data_offsets":[0,0]}})";
+  write_all(
+      dir,
+      {
+          {"valid_many_entries", many_entries(4000)},
+          {"bad_deep_shape",
+           safetensors_by_hand(
+               R"({"t":{"dtype":"F32","shape":)" + nested_arrays(100000) + entry_tail, "")},
+          {"bad_deep_metadata",
+           safetensors_by_hand(R"({"__metadata__":{"a":)" + nested_arrays(100000) + "}}", "")},
+          {"bad_metadata_object", safetensors_by_hand(R"({"__metadata__":{"a":{"b":"c"}}})", "")},
+          {"bad_duplicate_key",
+           safetensors_by_hand(R"({"t":{"dtype":"F32","shape":[0]},"t":{"dtype":"F32"}})", "")},
+          {"bad_byte_order_mark", safetensors_by_hand("\xEF\xBB\xBF{}", "")},
+          {"bad_trailing_garbage", safetensors_by_hand("{} x", "")},
+          {"bad_control_characters_in_name",
+           safetensors_by_hand("{\"a\\u0000\\n\\u001b[31m\":{\"dtype\":\"F32\",\"shape\":[2],"
+                               "\"data_offsets\":[0,4]}}",
+                               std::string(4, '\0'))},
+          {"bad_zero_next_to_huge_extents",
+           safetensors_by_hand(
+               R"({"t":{"dtype":"F32","shape":[0,1099511627776,1099511627776])" + entry_tail, "")},
+          {"bad_long_name", safetensors_by_hand(R"({")" + std::string(200000, 'x') +
+                                                    R"(":{"dtype":"F32","shape":[0])" + entry_tail,
+                                                "")},
+      });
 }
 
 void safetensors_corpus(const fs::path& dir) {
@@ -83,6 +129,7 @@ void safetensors_corpus(const fs::path& dir) {
            safetensors_by_hand(R"({"t":{"dtype":"BF16","shape":[1],"data_offsets":[0,2]}})",
                                std::string(2, '\0'))},
       });
+  hostile_safetensors_corpus(dir);
 }
 
 void config_corpus(const fs::path& dir) {
@@ -107,6 +154,9 @@ void config_corpus(const fs::path& dir) {
                  R"({"vocab_size": -1, "d_model": 64.5, "n_heads": "4", "n_layers": 0, "d_ff": 256,
            "max_seq_len": 32, "activation": "swish", "layer_norm_eps": 0, "dropout": 1})"},
                 {"bad_json", R"({"vocab_size": 32, "d_model": )"},
+                {"bad_deep_value", R"({"vocab_size": )" + nested_arrays(100000) + "}"},
+                {"bad_duplicate_key", R"({"d_model": 64, "d_model": 32})"},
+                {"valid_byte_order_mark", "\xEF\xBB\xBF" + odd.to_json()},
             });
 }
 
@@ -133,6 +183,12 @@ void state_dict_corpus(const fs::path& dir) {
 std::string read_bytes(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// `adapter` with target_modules given as the pattern `regex` (PEFT's string form).
+knob::ia3::AdapterFile with_pattern(knob::ia3::AdapterFile adapter, const std::string& regex) {
+  adapter.config.target_modules = {{}, regex};
+  return adapter;
 }
 
 // fuzz_adapter's input for a PEFT directory: adapter_config.json, the separator line,
@@ -170,17 +226,43 @@ void adapter_corpus(const fs::path& dir, const fs::path& scratch) {
   const std::size_t at = wrong_type.find("\"IA3\"");
   if (at != std::string::npos) wrong_type.replace(at, 5, "\"LORA\"");
 
+  write_all(
+      dir, {
+               {"valid_knob_adapter", knob_file},
+               {"valid_peft", peft_input(adapter, scratch / "peft")},
+               {"valid_peft_regex_targets", peft_input(by_regex, scratch / "peft_regex")},
+               {"bad_truncated", knob_file.substr(0, knob_file.size() / 2)},
+               {"bad_two_dimensional_vector", serialize_safetensors(two_d, parsed.metadata)},
+               {"bad_nan_vector", serialize_safetensors(not_finite, parsed.metadata)},
+               {"bad_unknown_vector_name", serialize_safetensors(unknown_name, parsed.metadata)},
+               {"bad_peft_type", wrong_type},
+               {"bad_peft_config_json", "{\"peft_type\": \"IA3\", \"target_modules\": [\n----\n"},
+               {"bad_peft_deep_config",
+                R"({"peft_type": "IA3", "target_modules": )" + nested_arrays(100000) + "}\n----\n"},
+               {"bad_peft_lookahead_pattern",
+                peft_input(with_pattern(adapter, "(?=.*k_proj).*"), scratch / "peft_lookahead")},
+               {"bad_peft_backtracking_pattern",
+                peft_input(with_pattern(adapter, "(a|aa)*c|.*\\.(k_proj|v_proj|down)"),
+                           scratch / "peft_backtracking")},
+           });
+}
+
+// A pattern (first line) and module paths to match it against.
+void patterns_corpus(const fs::path& dir) {
   write_all(dir,
             {
-                {"valid_knob_adapter", knob_file},
-                {"valid_peft", peft_input(adapter, scratch / "peft")},
-                {"valid_peft_regex_targets", peft_input(by_regex, scratch / "peft_regex")},
-                {"bad_truncated", knob_file.substr(0, knob_file.size() / 2)},
-                {"bad_two_dimensional_vector", serialize_safetensors(two_d, parsed.metadata)},
-                {"bad_nan_vector", serialize_safetensors(not_finite, parsed.metadata)},
-                {"bad_unknown_vector_name", serialize_safetensors(unknown_name, parsed.metadata)},
-                {"bad_peft_type", wrong_type},
-                {"bad_peft_config_json", "{\"peft_type\": \"IA3\", \"target_modules\": [\n----\n"},
+                {"valid_peft_style", lines({R"(.*\.(k_proj|v_proj|down))", "blocks.0.attn.k_proj",
+                                            "blocks.0.ffn.down", "blocks.0.attn.q_proj"})},
+                {"valid_named_group",
+                 lines({R"((?P<b>blocks\.\d+)\.attn\.k_proj)", "blocks.11.attn.k_proj"})},
+                {"valid_deep_groups",
+                 lines({std::string(1000, '(') + "k" + std::string(1000, ')'), "k"})},
+                {"bad_backtracking", lines({"(a|aa)*c", std::string(3000, 'a')})},
+                {"bad_nested_quantifiers", lines({"(x+x+)+y", std::string(3000, 'x')})},
+                {"bad_lookahead", lines({"(?=k).*", "k_proj"})},
+                {"bad_backreference", lines({R"((k)\1)", "kk"})},
+                {"bad_huge_repetition", lines({"((a{1000}){1000}){1000}", "a"})},
+                {"bad_too_long", lines({std::string(5000, 'a'), "a"})},
             });
 }
 
@@ -239,6 +321,7 @@ int main(int argc, char** argv) {
     config_corpus(root / "fuzz_config");
     state_dict_corpus(root / "fuzz_state_dict");
     cli_corpus(root / "fuzz_cli");
+    patterns_corpus(root / "fuzz_patterns");
     const fs::path scratch = fs::temp_directory_path() / "knob_make_seed_corpus";
     fs::remove_all(scratch);
     fs::create_directories(scratch);

@@ -10,9 +10,9 @@
 #
 # BUILD_DIR is a build configured with -DKNOB_FUZZ=ON (see cmake/Sanitizers.cmake). A finding is
 # a crash, a sanitizer report, a leak, an input that runs longer than 25 s, or a single
-# allocation of MALLOC_LIMIT_MB or more: the inputs are at most a few KB, so nothing knob does
-# with them can justify tens of megabytes (a header claiming 10^12 elements must be rejected,
-# not attempted).
+# allocation of MALLOC_LIMIT_MB or more: the inputs are at most 1 MiB, so nothing knob does
+# with them can justify a single allocation of tens of megabytes (a header claiming 10^12
+# elements must be rejected, not attempted).
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then
@@ -30,12 +30,16 @@ MALLOC_LIMIT_MB="${MALLOC_LIMIT_MB:-32}"
 RSS_LIMIT_MB=2048
 
 # target  max input length  dictionary       extra libFuzzer flags
+# The file readers get inputs up to 1 MiB: a nesting depth of 10^5, a header of 10^4 entries
+# or a name of a megabyte only fit in inputs that long (the seed corpus has such files, so the
+# fuzzer starts from them rather than growing inputs byte by byte).
 targets=(
-  "fuzz_safetensors 16384 safetensors.dict"
-  "fuzz_config      4096  config.dict"
-  "fuzz_state_dict  16384 state_dict.dict"
-  "fuzz_adapter     16384 adapter.dict"
-  "fuzz_cli         1024  cli.dict         -close_fd_mask=3"
+  "fuzz_safetensors 1048576 safetensors.dict"
+  "fuzz_config      1048576 config.dict"
+  "fuzz_state_dict  1048576 state_dict.dict"
+  "fuzz_adapter     1048576 adapter.dict"
+  "fuzz_patterns    16384   patterns.dict"
+  "fuzz_cli         1024    cli.dict         -close_fd_mask=3"
 )
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}"

@@ -2,12 +2,15 @@
 
 #include <cstring>
 #include <map>
+#include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 
 #include "autograd/ops.h"
 #include "autograd/tape.h"
 #include "nn/attention.h"
+#include "nn/excerpt.h"
 #include "nn/feed_forward.h"
 
 namespace knob::ia3 {
@@ -97,9 +100,12 @@ Adapter::Adapter(std::shared_ptr<nn::Module> model, AdapterConfig config, Genera
     throw ValueError("IA3 adapter: init_ones = false needs a generator for the initial values");
   }
   NoGradGuard no_grad;
+  const SelectorMatcher targets(config_.target_modules);
+  const SelectorMatcher feedforward(config_.feedforward_modules);
+  const SelectorMatcher fused_qkv(config_.fused_qkv_modules);
   std::vector<std::string> problems;
   for (auto& [path, module] : model_->named_modules()) {
-    if (path.empty() || !config_.target_modules.matches(path)) continue;
+    if (path.empty() || !targets.matches(path)) continue;
     auto linear = std::dynamic_pointer_cast<nn::Linear>(module);
     if (!linear) {
       problems.push_back(fmt::format("'{}' is a {}, not a Linear", path, module->type_name()));
@@ -108,8 +114,8 @@ Adapter::Adapter(std::shared_ptr<nn::Module> model, AdapterConfig config, Genera
     AdaptedLayer layer;
     layer.module_path = path;
     layer.linear = linear;
-    layer.side = config_.feedforward_modules.matches(path) ? ScaledSide::input : ScaledSide::output;
-    const bool fused = config_.fused_qkv_modules.matches(path);
+    layer.side = feedforward.matches(path) ? ScaledSide::input : ScaledSide::output;
+    const bool fused = fused_qkv.matches(path);
     if (fused && (layer.side == ScaledSide::input || linear->out_features() % 3 != 0)) {
       problems.push_back(fmt::format(
           "'{}' is a fused q,k,v projection: it must scale its output and have out_features "
@@ -149,8 +155,8 @@ Adapter::Adapter(std::shared_ptr<nn::Module> model, AdapterConfig config, Genera
   }
   // Feedforward / fused names must select targets (PEFT's rule: they are subsets).
   for (auto& [path, module] : model_->named_modules()) {
-    if (path.empty() || config_.target_modules.matches(path)) continue;
-    if (config_.feedforward_modules.matches(path) || config_.fused_qkv_modules.matches(path)) {
+    if (path.empty() || targets.matches(path)) continue;
+    if (feedforward.matches(path) || fused_qkv.matches(path)) {
       problems.push_back(
           fmt::format("'{}' is selected as feedforward or fused but not as a target", path));
     }
@@ -159,8 +165,8 @@ Adapter::Adapter(std::shared_ptr<nn::Module> model, AdapterConfig config, Genera
     problems.push_back("no module matches target_modules");
   }
   if (!problems.empty()) {
-    throw ValueError(
-        fmt::format("IA3 adapter on {}: {}", model_->type_name(), fmt::join(problems, "; ")));
+    throw ValueError(fmt::format("IA3 adapter on {}: {}", model_->type_name(),
+                                 nn::bounded_list(problems, "; ")));
   }
 
   // Initial values, then: everything frozen except the vectors.
@@ -188,8 +194,10 @@ nn::NamedTensors Adapter::vectors() const {
 
 void Adapter::load_vectors(const nn::NamedTensors& values) {
   std::map<std::string, Tensor> given(values.begin(), values.end());
+  std::set<std::string_view> own_names;
   std::vector<std::string> problems;
   for (const AdaptedLayer& layer : layers_) {
+    own_names.insert(layer.vector_name);
     auto it = given.find(layer.vector_name);
     if (it == given.end()) {
       problems.push_back("missing " + layer.vector_name);
@@ -199,14 +207,13 @@ void Adapter::load_vectors(const nn::NamedTensors& values) {
                                      shape_str(it->second.shape())));
     }
   }
-  for (const auto& [name, _] : values) {
-    bool known = false;
-    for (const AdaptedLayer& layer : layers_) known = known || layer.vector_name == name;
-    if (!known) problems.push_back("unexpected " + name);
+  for (const auto& named : values) {
+    if (!own_names.contains(named.first))
+      problems.push_back("unexpected " + nn::excerpt(named.first));
   }
   if (!problems.empty()) {
     throw ShapeError(
-        fmt::format("IA3 adapter: cannot load vectors: {}", fmt::join(problems, "; ")));
+        fmt::format("IA3 adapter: cannot load vectors: {}", nn::bounded_list(problems, "; ")));
   }
   NoGradGuard no_grad;
   for (AdaptedLayer& layer : layers_) assign(layer.vector, given.at(layer.vector_name));

@@ -3,29 +3,75 @@
 /// PEFT's matching rules, and how (output or input).
 #pragma once
 
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
+namespace re2 {
+class RE2;
+}  // namespace re2
+
 namespace knob::ia3 {
+
+/// @brief The longest pattern (ModuleSelector::regex) accepted: PEFT's patterns are a few dozen
+/// characters; a longer one is refused rather than compiled.
+inline constexpr std::size_t kMaxPatternBytes = 4096;
 
 /// @brief A set of module paths described by names or by a regular expression (PEFT's rules).
 ///
 /// With `names`, a module path matches when it equals a name or ends with "." + name, so
 /// `k_proj` selects `blocks.0.attn.k_proj` and `blocks.1.attn.k_proj`, and `ffn.down` selects
 /// `blocks.0.ffn.down` (but `down` alone also selects any other module called `down`). With
-/// `regex` (non-empty), a path matches when the whole path matches the ECMAScript expression,
-/// as PEFT does when `target_modules` is a string. Both may be given: either matches.
+/// `regex` (non-empty), a path matches when the whole path matches the expression, as PEFT does
+/// with Python's `re.fullmatch` when `target_modules` is a string. Both may be given: either
+/// matches.
+///
+/// Patterns come from files anyone can write, so they are matched with RE2, whose time is
+/// linear in the path's length for every pattern (a backtracking engine takes exponential time
+/// on `(a|aa)*c`, and recurses once per nested group). RE2 understands Python's syntax except
+/// for what needs backtracking: backreferences (`\1`) and lookaround (`(?=...)`); a pattern using
+/// those, longer than kMaxPatternBytes or invalid is refused with an error naming it.
 struct ModuleSelector {
   std::vector<std::string> names;  ///< exact paths or path suffixes
   std::string regex;               ///< a full-match regular expression ("" for none)
 
-  /// @brief Does `path` match?
+  /// @brief Does `path` match? (Compiles the pattern on each call: to match many paths, use a
+  /// SelectorMatcher.)
   /// @param path a dotted module path such as `blocks.0.attn.k_proj`.
   /// @return true when one of the names or the regex matches.
-  /// @throws ValueError when the regex does not compile (naming it).
+  /// @throws ValueError when the pattern cannot be used (see check_pattern()).
   bool matches(const std::string& path) const;
   /// @brief Whether the selector is empty. @return true when neither names nor a regex are given.
   bool empty() const { return names.empty() && regex.empty(); }
+};
+
+/// @brief Check that a pattern can be used by a ModuleSelector.
+/// @param pattern the regular expression.
+/// @throws ValueError naming the pattern (cut to an excerpt) and the reason: longer than
+///         kMaxPatternBytes, a syntax error, a feature RE2 does not have (backreferences,
+///         lookaround), or a compiled program larger than RE2's memory budget (nested counted
+///         repetitions such as `((a{1000}){1000}){1000}`).
+void check_pattern(const std::string& pattern);
+
+/// @brief A ModuleSelector made ready to match many paths: the names in a search tree, the
+/// pattern compiled once. Matching a path costs O(components · log names + length).
+class SelectorMatcher {
+ public:
+  /// @brief Prepare `selector`.
+  /// @param selector the names and pattern.
+  /// @throws ValueError when the pattern cannot be used (see check_pattern()).
+  explicit SelectorMatcher(const ModuleSelector& selector);
+  /// @brief Does `path` match? @param path a dotted module path. @return as
+  /// ModuleSelector::matches().
+  bool matches(std::string_view path) const;
+
+ private:
+  std::set<std::string, std::less<>> names_;
+  std::shared_ptr<const re2::RE2> pattern_;  // null when the selector has no pattern
 };
 
 /// @brief What an IA³ adapter scales.

@@ -1,18 +1,24 @@
 #include "ia3/adapter_file.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <regex>
-#include <sstream>
+#include <limits>
+#include <optional>
+#include <string_view>
+#include <system_error>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "autograd/ops.h"
 #include "nn/atomic_file.h"
+#include "nn/excerpt.h"
 #include "nn/file_error.h"
+#include "nn/json_input.h"
 #include "nn/safetensors.h"
 
 namespace knob::ia3 {
@@ -40,47 +46,64 @@ json selector_to_json(const ModuleSelector& s) {
   throw ValueError("IA3 adapter: PEFT cannot store both names and a regex in one selector");
 }
 
-// PEFT's three forms: a list of names, a regex string, or null.
+/// The largest adapter_config.json accepted: PEFT writes about a kilobyte.
+constexpr std::uint64_t kMaxAdapterConfigBytes = 1 << 20;
+/// The longest module path accepted in a PEFT tensor key (real ones are a few dozen bytes).
+constexpr std::size_t kMaxModulePathBytes = 4096;
+
+// PEFT's three forms: a list of names, a regex string (checked here, so that a pattern that
+// cannot be used is reported with the file it came from), or null.
 ModuleSelector selector_from_json(const json& j, const std::string& file, const char* key) {
   ModuleSelector s;
   if (j.is_null()) return s;
   if (j.is_string()) {
     s.regex = j.get<std::string>();
+    try {
+      check_pattern(s.regex);
+    } catch (const ValueError& e) {
+      throw FileError(file, fmt::format("'{}': {}", key, e.what()));
+    }
     return s;
   }
   if (j.is_array()) {
     for (const json& item : j) {
-      if (!item.is_string()) throw FileError(file, fmt::format("'{}' must hold strings", key));
+      if (!item.is_string()) {
+        throw FileError(file,
+                        fmt::format("'{}' must hold strings, got {}", key, nn::json_excerpt(item)));
+      }
       s.names.push_back(item.get<std::string>());
     }
     return s;
   }
-  throw FileError(file, fmt::format("'{}' must be a list of names, a string or null", key));
+  throw FileError(file, fmt::format("'{}' must be a list of names, a string or null, got {}", key,
+                                    nn::json_excerpt(j)));
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError(path, "cannot open the file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string block_prefix(const std::string& name) {  // "blocks.3.attn.l_k" → "blocks.3"
-  std::smatch m;
-  static const std::regex block(R"(^(blocks\.(\d+))\.)");
-  return std::regex_search(name, m, block) ? m[2].str() : "";
+// "blocks.3.attn.l_k" → 3; nothing for a name not under "blocks.<index>." or an index too large
+// to be a block of any model.
+std::optional<std::int64_t> block_index(std::string_view name) {
+  constexpr std::string_view kBlocks = "blocks.";
+  if (!name.starts_with(kBlocks)) return std::nullopt;
+  const std::string_view rest = name.substr(kBlocks.size());
+  if (rest.empty() || rest.front() < '0' || rest.front() > '9') return std::nullopt;
+  std::int64_t index = 0;
+  const char* stop = rest.data() + rest.size();
+  const auto [end, error] = std::from_chars(rest.data(), stop, index);
+  if (end == stop || *end != '.') return std::nullopt;
+  if (error == std::errc::result_out_of_range) return std::numeric_limits<std::int64_t>::max();
+  return index;
 }
 
 // Appends to `problems` when t is not F32/F64 or holds NaN or infinity.
 void check_vector(const std::string& name, const Tensor& t, std::vector<std::string>& problems) {
   if (t.dtype() != DType::f32 && t.dtype() != DType::f64) {
-    problems.push_back(fmt::format("'{}' is {}, expected F32 or F64", name, dtype_name(t.dtype())));
+    problems.push_back(
+        fmt::format("'{}' is {}, expected F32 or F64", nn::excerpt(name), dtype_name(t.dtype())));
     return;
   }
   for (double v : t.to_vector()) {
     if (!std::isfinite(v)) {
-      problems.push_back(fmt::format("'{}' holds a non-finite value", name));
+      problems.push_back(fmt::format("'{}' holds a non-finite value ({})", nn::excerpt(name), v));
       return;
     }
   }
@@ -144,9 +167,9 @@ AdapterFile load_adapter(const std::string& path) {
     auto it = file.metadata.find(key);
     if (it == file.metadata.end()) return nullptr;
     try {
-      return json::parse(it->second);
-    } catch (const json::exception&) {
-      problems.push_back(fmt::format("metadata '{}' is not valid JSON", key));
+      return nn::parse_json_input(it->second, fmt::format("metadata '{}'", key), "value");
+    } catch (const FileError& e) {
+      problems.push_back(e.what());
       return nullptr;
     }
   };
@@ -175,28 +198,30 @@ AdapterFile load_adapter(const std::string& path) {
     try {
       (void)module_path_of(name);
     } catch (const ValueError&) {
-      problems.push_back(fmt::format("'{}' is not an IA3 vector name", name));
+      problems.push_back(fmt::format("'{}' is not an IA3 vector name", nn::excerpt(name)));
       continue;
     }
     if (t.dim() != 1) {
-      problems.push_back(fmt::format("'{}' must be 1-D, got {}", name, shape_str(t.shape())));
+      problems.push_back(
+          fmt::format("'{}' must be 1-D, got {}", nn::excerpt(name), shape_str(t.shape())));
       continue;
     }
     check_vector(name, t, problems);
-    if (adapter.base_config && !block_prefix(name).empty() && !ends_with(name, kPeftSuffix)) {
+    const std::optional<std::int64_t> block = block_index(name);
+    if (adapter.base_config && block && !ends_with(name, kPeftSuffix)) {
       const auto& c = *adapter.base_config;
-      const long block = std::stol(block_prefix(name));
       const std::int64_t want = ends_with(name, ".l_ff") ? c.d_ff : c.d_model;
-      if (block >= c.n_layers) {
-        problems.push_back(fmt::format("'{}': the base model has {} blocks", name, c.n_layers));
-      } else if (t.size(0) != want) {
+      if (*block >= c.n_layers) {
         problems.push_back(
-            fmt::format("'{}' has {} entries, the base model needs {}", name, t.size(0), want));
+            fmt::format("'{}': the base model has {} blocks", nn::excerpt(name), c.n_layers));
+      } else if (t.size(0) != want) {
+        problems.push_back(fmt::format("'{}' has {} entries, the base model needs {}",
+                                       nn::excerpt(name), t.size(0), want));
       }
     }
     adapter.vectors.emplace_back(name, t);
   }
-  if (!problems.empty()) throw FileError(path, fmt::format("{}", fmt::join(problems, "; ")));
+  if (!problems.empty()) throw FileError(path, nn::bounded_list(problems, "; "));
   std::sort(adapter.vectors.begin(), adapter.vectors.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   return adapter;
@@ -242,16 +267,16 @@ void export_peft(const AdapterFile& adapter, const std::string& dir) {
 AdapterFile import_peft(const std::string& dir) {
   const std::string config_path = (fs::path(dir) / "adapter_config.json").string();
   const std::string tensors_path = (fs::path(dir) / "adapter_model.safetensors").string();
-  json config;
-  try {
-    config = json::parse(read_text(config_path));
-  } catch (const json::exception& e) {
-    throw FileError(config_path, fmt::format("invalid JSON: {}", e.what()));
+  const json config = nn::parse_json_input(
+      nn::read_small_text_file(config_path, kMaxAdapterConfigBytes), config_path, "the file");
+  if (!config.is_object()) {
+    throw FileError(config_path,
+                    fmt::format("must hold a JSON object, got {}", nn::json_excerpt(config)));
   }
-  if (!config.is_object()) throw FileError(config_path, "must hold a JSON object");
   if (!config.contains("peft_type") || config["peft_type"] != "IA3") {
-    throw FileError(config_path, fmt::format("peft_type must be \"IA3\", got {}",
-                                             config.value("peft_type", json("(missing)")).dump()));
+    throw FileError(config_path,
+                    fmt::format("peft_type must be \"IA3\", got {}",
+                                nn::json_excerpt(config.value("peft_type", json("(missing)")))));
   }
   AdapterFile adapter;
   adapter.config.target_modules =
@@ -266,36 +291,44 @@ AdapterFile import_peft(const std::string& dir) {
   if (auto it = file.metadata.find("knob_base_config"); it != file.metadata.end()) {
     adapter.base_config = nn::TransformerConfig::from_json(it->second, tensors_path);
   }
+  const SelectorMatcher targets(adapter.config.target_modules);
+  const SelectorMatcher feedforward_modules(adapter.config.feedforward_modules);
   std::vector<std::string> problems;
   for (const auto& [key, t] : file.tensors) {
     if (!starts_with(key, kPeftPrefix) || !ends_with(key, kPeftSuffix) ||
         key.size() <= std::string(kPeftPrefix).size() + std::string(kPeftSuffix).size()) {
-      problems.push_back(fmt::format("'{}' is not base_model.model.<module>.ia3_l", key));
+      problems.push_back(
+          fmt::format("'{}' is not base_model.model.<module>.ia3_l", nn::excerpt(key)));
       continue;
     }
     const std::string module =
         key.substr(std::string(kPeftPrefix).size(),
                    key.size() - std::string(kPeftPrefix).size() - std::string(kPeftSuffix).size());
-    const bool feedforward = adapter.config.feedforward_modules.matches(module);
-    if (!adapter.config.target_modules.matches(module)) {
-      problems.push_back(
-          fmt::format("'{}': module '{}' is not selected by target_modules", key, module));
+    if (module.size() > kMaxModulePathBytes) {
+      problems.push_back(fmt::format("'{}': a module path of {} bytes is longer than any model's",
+                                     nn::excerpt(key), module.size()));
+      continue;
+    }
+    const bool feedforward = feedforward_modules.matches(module);
+    if (!targets.matches(module)) {
+      problems.push_back(fmt::format("'{}': module '{}' is not selected by target_modules",
+                                     nn::excerpt(key), nn::excerpt(module)));
       continue;
     }
     const bool column = t.dim() == 2 && t.size(1) == 1;  // [out, 1]
     const bool row = t.dim() == 2 && t.size(0) == 1;     // [1, in]
     if (feedforward ? !row : !column) {
-      problems.push_back(fmt::format(
-          "'{}' must be {} ({} module), got {}", key, feedforward ? "[1, in]" : "[out, 1]",
-          feedforward ? "a feedforward" : "an output-scaled", shape_str(t.shape())));
+      problems.push_back(fmt::format("'{}' must be {} ({} module), got {}", nn::excerpt(key),
+                                     feedforward ? "[1, in]" : "[out, 1]",
+                                     feedforward ? "a feedforward" : "an output-scaled",
+                                     shape_str(t.shape())));
       continue;
     }
     check_vector(key, t, problems);
     adapter.vectors.emplace_back(vector_name_of(module, feedforward), reshape(t, {t.numel()}));
   }
   if (file.tensors.empty()) problems.push_back("holds no tensors");
-  if (!problems.empty())
-    throw FileError(tensors_path, fmt::format("{}", fmt::join(problems, "; ")));
+  if (!problems.empty()) throw FileError(tensors_path, nn::bounded_list(problems, "; "));
   std::sort(adapter.vectors.begin(), adapter.vectors.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   return adapter;

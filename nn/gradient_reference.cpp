@@ -1,11 +1,15 @@
 #include "nn/gradient_reference.h"
 
+#include <map>
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include "autograd/ops.h"
 #include "nn/file_error.h"
 #include "nn/model_dir.h"
 #include "nn/safetensors.h"
+#include "nn/weights_file.h"
 
 namespace knob::nn {
 
@@ -15,46 +19,47 @@ Trainable parse_trainable(const std::string& text) {
   throw ValueError(fmt::format("trainable: expected 'full' or 'ia3', got '{}'", text));
 }
 
-void apply_ia3_vectors(Transformer& model, const NamedTensors& vectors) {
+namespace {
+
+/// The model's IA³ vectors (enabled first if need be) and their names and shapes.
+NamedTensors ia3_vectors_of(Transformer& model, NamedShapes& shapes) {
   if (!model.ia3_enabled()) model.enable_ia3();
   NamedTensors own;
   for (auto& [name, t] : model.named_parameters()) {
-    if (is_ia3_name(name)) own.emplace_back(name, t);
-  }
-  // Reuse Module's all-at-once checking on a state dict made of the IA³ vectors only.
-  std::vector<std::string> problems;
-  for (auto& [name, t] : vectors) {
-    bool found = false;
-    for (auto& [own_name, own_t] : own) found = found || own_name == name;
-    if (!found) problems.push_back("unexpected: " + name);
-  }
-  for (auto& [name, t] : own) {
-    const Tensor* given = nullptr;
-    for (auto& [vname, v] : vectors) {
-      if (vname == name) given = &v;
-    }
-    if (!given) {
-      problems.push_back("missing: " + name);
-    } else if (given->shape() != t.shape()) {
-      problems.push_back(fmt::format("wrong shape: {} (expected {}, got {})", name,
-                                     shape_str(t.shape()), shape_str(given->shape())));
+    if (is_ia3_name(name)) {
+      own.emplace_back(name, t);
+      shapes.emplace_back(name, t.shape());
     }
   }
-  if (!problems.empty()) {
-    throw ShapeError(fmt::format("IA3 vectors: {}", fmt::join(problems, "; ")));
+  return own;
+}
+
+}  // namespace
+
+void apply_ia3_vectors(Transformer& model, const NamedTensors& vectors) {
+  NamedShapes expected;
+  const NamedTensors own = ia3_vectors_of(model, expected);
+  // Module's all-at-once checking, on a state dict made of the IA³ vectors only.
+  NamedShapes given;
+  for (const auto& [name, v] : vectors) given.emplace_back(name, v.shape());
+  if (const std::string problems = state_dict_problems(expected, given, /*strict=*/true);
+      !problems.empty()) {
+    throw ShapeError("IA3 vectors: " + problems);
   }
-  for (auto& [name, t] : own) {
-    for (auto& [vname, v] : vectors) {
-      if (vname == name) {
-        Tensor target = t;
-        target.set_data(v.dtype() == t.dtype() ? v : v.to(t.dtype()));
-      }
-    }
+  std::map<std::string_view, const Tensor*> by_name;
+  for (const auto& [name, v] : vectors) by_name[name] = &v;
+  for (const auto& [name, t] : own) {
+    const Tensor& v = *by_name.at(name);
+    Tensor target = t;
+    target.set_data(v.dtype() == t.dtype() ? v : v.to(t.dtype()));
   }
 }
 
 void load_ia3_vectors_file(Transformer& model, const std::string& path) {
-  const SafetensorsFile adapter = read_safetensors(path);
+  NamedShapes expected;
+  (void)ia3_vectors_of(model, expected);
+  // Names, shapes and dtypes are checked from the header, before any data is read.
+  const SafetensorsFile adapter = read_weights_file(path, expected);
   try {
     apply_ia3_vectors(model, adapter.tensors);
   } catch (const Error& e) {

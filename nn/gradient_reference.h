@@ -26,8 +26,12 @@ Trainable parse_trainable(const std::string& text);
 /// @throws ShapeError listing every missing, unexpected or mis-shaped name.
 void apply_ia3_vectors(Transformer& model, const NamedTensors& vectors);
 
-/// @brief Read an adapter file (safetensors with the IA³ vectors) and apply it with
-/// apply_ia3_vectors. @throws FileError naming the file and every problem.
+/// @brief Read an adapter file (safetensors with the IA³ vectors; F32 or F64, finite, see
+/// read_weights_file()) and apply it with apply_ia3_vectors.
+///
+/// The names and shapes are checked against the model's vectors from the file's header, before
+/// any data is read or allocated.
+/// @throws FileError naming the file and every problem (a non-finite value: which tensor).
 /// @param model the model. @param path the safetensors file.
 void load_ia3_vectors_file(Transformer& model, const std::string& path);
 

@@ -8,6 +8,7 @@
 #include "nn/atomic_file.h"
 #include "nn/file_error.h"
 #include "nn/safetensors.h"
+#include "nn/weights_file.h"
 
 namespace knob::nn {
 
@@ -45,7 +46,7 @@ std::shared_ptr<Transformer> load_model_dir(const std::string& dir, DType dtype)
   const fs::path weights_path = fs::path(dir) / "model.safetensors";
   if (!fs::is_directory(dir)) throw FileError(fmt::format("{}: not a model directory", dir));
   const TransformerConfig config = TransformerConfig::load(config_path);
-  const SafetensorsFile file = read_safetensors(weights_path.string());
+  const SafetensorsFile file = read_weights_file(weights_path.string(), config.parameter_shapes());
   try {
     // Check names and shapes against the config before building the model, so a config that
     // does not describe these weights (say a vocab_size of 10^9) is reported, not allocated.

@@ -2,10 +2,14 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
+#include <string_view>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "autograd/error.h"
+#include "nn/excerpt.h"
 
 namespace knob::nn {
 
@@ -115,41 +119,46 @@ void Module::to(DType dtype) {
   }
 }
 
-void check_state_dict(const NamedShapes& expected, const NamedTensors& given, bool strict) {
-  std::map<std::string, const Tensor*> by_name;
-  for (const auto& [name, t] : given) by_name[name] = &t;
+std::string state_dict_problems(const NamedShapes& expected, const NamedShapes& given,
+                                bool strict) {
+  std::map<std::string_view, const Shape*> given_by_name;
+  for (const auto& [name, shape] : given) given_by_name[name] = &shape;
   std::vector<std::string> missing;
   std::vector<std::string> mismatched;
   for (const auto& [name, shape] : expected) {
-    auto it = by_name.find(name);
-    if (it == by_name.end()) {
-      missing.push_back(name);
-    } else if (it->second->shape() != shape) {
-      mismatched.push_back(fmt::format("{} (expected {}, got {})", name, shape_str(shape),
-                                       shape_str(it->second->shape())));
+    auto it = given_by_name.find(name);
+    if (it == given_by_name.end()) {
+      missing.push_back(excerpt(name));
+    } else if (*it->second != shape) {
+      mismatched.push_back(fmt::format("{} (expected {}, got {})", excerpt(name), shape_str(shape),
+                                       shape_str(*it->second)));
     }
   }
   std::vector<std::string> unexpected;
   if (strict) {
+    std::set<std::string_view> expected_names;
+    for (const auto& entry : expected) expected_names.insert(entry.first);
     for (const auto& entry : given) {
-      const std::string& name = entry.first;  // (clang < 16 cannot capture a structured binding)
-      if (std::none_of(expected.begin(), expected.end(),
-                       [&](const auto& p) { return p.first == name; })) {
-        unexpected.push_back(name);
-      }
+      if (!expected_names.contains(entry.first)) unexpected.push_back(excerpt(entry.first));
     }
   }
-  if (!missing.empty() || !mismatched.empty() || !unexpected.empty()) {
-    std::vector<std::string> parts;
-    if (!missing.empty()) parts.push_back(fmt::format("missing: {}", fmt::join(missing, ", ")));
-    if (!unexpected.empty()) {
-      parts.push_back(fmt::format("unexpected: {}", fmt::join(unexpected, ", ")));
-    }
-    if (!mismatched.empty()) {
-      parts.push_back(fmt::format("wrong shape: {}", fmt::join(mismatched, ", ")));
-    }
-    throw ShapeError(fmt::format("load_state_dict: {}", fmt::join(parts, "; ")));
-  }
+  std::vector<std::string> parts;
+  if (!missing.empty()) parts.push_back("missing: " + bounded_list(missing));
+  if (!unexpected.empty()) parts.push_back("unexpected: " + bounded_list(unexpected));
+  if (!mismatched.empty()) parts.push_back("wrong shape: " + bounded_list(mismatched));
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
+void check_state_dict(const NamedShapes& expected, const NamedShapes& given, bool strict) {
+  const std::string problems = state_dict_problems(expected, given, strict);
+  if (!problems.empty()) throw ShapeError("load_state_dict: " + problems);
+}
+
+void check_state_dict(const NamedShapes& expected, const NamedTensors& given, bool strict) {
+  NamedShapes shapes;
+  shapes.reserve(given.size());
+  for (const auto& [name, t] : given) shapes.emplace_back(name, t.shape());
+  check_state_dict(expected, shapes, strict);
 }
 
 void Module::load_state_dict(const NamedTensors& state, bool strict) {

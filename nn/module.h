@@ -17,13 +17,29 @@ using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 /// @brief (name, shape) pairs: what a module expects of a state dict.
 using NamedShapes = std::vector<std::pair<std::string, Shape>>;
 
-/// @brief Check a state dict against the names and shapes a model expects, before touching
-/// any data.
+/// @brief What is wrong with the names and shapes of a state dict, compared with those a model
+/// expects: "" when nothing is.
 ///
-/// Every problem is collected and reported at once, on one line: names that are missing,
-/// unexpected (when `strict`), or of the wrong shape, e.g.
-/// `load_state_dict: missing: ln_f.bias; unexpected: extra; wrong shape: head.weight
-/// (expected [7,8], got [8,7])`.
+/// Every problem is collected, on one line: names that are missing, unexpected (when
+/// `strict`), or of the wrong shape, e.g. `missing: ln_f.bias; unexpected: extra; wrong shape:
+/// head.weight (expected [7,8], got [8,7])`. Each list shows at most 10 names (then
+/// "... (N more)"), each name cut to a printable excerpt, so the line stays short whatever a
+/// file holds. Time is O((|expected| + |given|) log) in the number of names.
+/// @param expected the parameters the model has.
+/// @param given the names and shapes offered.
+/// @param strict whether names not in `expected` are a problem.
+/// @return the problems, or "".
+std::string state_dict_problems(const NamedShapes& expected, const NamedShapes& given, bool strict);
+
+/// @brief Check the names and shapes of a state dict against those a model expects, before
+/// touching any data.
+/// @param expected the parameters the model has.
+/// @param given the names and shapes offered.
+/// @param strict whether names not in `expected` are an error.
+/// @throws ShapeError `load_state_dict: <state_dict_problems()>` when there is a problem.
+void check_state_dict(const NamedShapes& expected, const NamedShapes& given, bool strict);
+
+/// @brief check_state_dict() on the names and shapes of `given`.
 /// @param expected the parameters the model has.
 /// @param given the tensors offered.
 /// @param strict whether names not in `expected` are an error.

@@ -3,6 +3,7 @@
 #include "autograd/error.h"
 #include "nn/file_error.h"
 #include "nn/safetensors.h"
+#include "nn/weights_file.h"
 
 namespace knob::nn {
 
@@ -12,7 +13,9 @@ void save_state_dict(const Module& module, const std::string& path,
 }
 
 void load_state_dict_file(Module& module, const std::string& path, bool strict) {
-  const SafetensorsFile file = read_safetensors(path);
+  NamedShapes expected;
+  for (const auto& [name, t] : module.named_parameters()) expected.emplace_back(name, t.shape());
+  const SafetensorsFile file = read_weights_file(path, expected, strict);
   try {
     module.load_state_dict(file.tensors, strict);
   } catch (const ShapeError& e) {

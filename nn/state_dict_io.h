@@ -23,9 +23,10 @@ void save_state_dict(const Module& module, const std::string& path,
 
 /// @brief Load parameters from a safetensors file into `module`, by name.
 ///
-/// The file is validated completely first (see read_safetensors()). Then names are matched
-/// as Module::load_state_dict() does: every missing, unexpected (when `strict`) or mis-shaped
-/// name is reported together in one error, and the module is changed only when everything
+/// The file is validated completely first (see read_weights_file()): names and shapes are
+/// matched from the header, before any data is read, as Module::load_state_dict() does (every
+/// missing, unexpected (when `strict`) or mis-shaped name is reported together in one error);
+/// every tensor must be F32 or F64 and finite. The module is changed only when everything
 /// matches. Values are converted to each parameter's dtype (an F64 file loads into an f32
 /// model), as PyTorch's `load_state_dict` does.
 /// @param module the module to fill.

@@ -1,14 +1,18 @@
 #include "nn/transformer_config.h"
 
+#include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <set>
-#include <sstream>
+#include <cstdint>
+#include <iterator>
+#include <limits>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "autograd/error.h"
+#include "nn/excerpt.h"
+#include "nn/file_error.h"
+#include "nn/json_input.h"
 
 namespace knob::nn {
 
@@ -120,62 +124,95 @@ std::string TransformerConfig::to_json() const {
   return j.dump(2) + "\n";
 }
 
+namespace {
+
+/// The largest config.json accepted: a real one is a few hundred bytes.
+constexpr std::uint64_t kMaxConfigBytes = 1 << 20;
+
+/// The integer value of `key`, or a problem appended to `bad`.
+void read_integer(const nlohmann::json& j, const IntegerKey& key, TransformerConfig& config,
+                  std::vector<std::string>& bad) {
+  const auto it = j.find(key.name);
+  if (it == j.end()) {
+    bad.push_back(fmt::format("missing key \"{}\"", key.name));
+  } else if (!it->is_number_integer()) {
+    bad.push_back(fmt::format("\"{}\" must be an integer, got {}", key.name, json_excerpt(*it)));
+  } else if (it->is_number_unsigned() &&
+             it->get<std::uint64_t>() >
+                 static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    bad.push_back(fmt::format("\"{}\" is too large: {}", key.name, json_excerpt(*it)));
+  } else {
+    config.*key.field = it->get<std::int64_t>();
+  }
+}
+
+/// The number value of `key` (absent: left as it is, or a problem when `required`).
+void read_number(const nlohmann::json& j, const char* key, bool required, double& value,
+                 std::vector<std::string>& bad) {
+  const auto it = j.find(key);
+  if (it == j.end()) {
+    if (required) bad.push_back(fmt::format("missing key \"{}\"", key));
+  } else if (!it->is_number()) {
+    bad.push_back(fmt::format("\"{}\" must be a number, got {}", key, json_excerpt(*it)));
+  } else {
+    value = it->get<double>();
+  }
+}
+
+/// "activation": one of the names parse_activation() knows.
+void read_activation(const nlohmann::json& j, TransformerConfig& config,
+                     std::vector<std::string>& bad) {
+  const auto it = j.find("activation");
+  if (it == j.end()) {
+    bad.emplace_back(R"(missing key "activation")");
+  } else if (!it->is_string()) {
+    bad.push_back(fmt::format("\"activation\" must be a string, got {}", json_excerpt(*it)));
+  } else {
+    try {
+      config.activation = parse_activation(it->get<std::string>());
+    } catch (const ValueError&) {
+      bad.push_back(fmt::format(R"("activation" must be "gelu", "gelu_tanh" or "relu", got {})",
+                                json_excerpt(*it)));
+    }
+  }
+}
+
+/// Every key that is not one of config.json's: the first few by name, then how many more.
+void report_unknown_keys(const nlohmann::json& j, std::vector<std::string>& bad) {
+  constexpr std::size_t kShown = 5;
+  std::size_t unknown = 0;
+  for (const auto& item : j.items()) {
+    const std::string& key = item.key();  // (clang < 16 cannot capture a structured binding)
+    const bool known = key == "activation" || key == "layer_norm_eps" || key == "dropout" ||
+                       std::any_of(std::begin(kIntegerKeys), std::end(kIntegerKeys),
+                                   [&](const IntegerKey& k) { return key == k.name; });
+    if (known) continue;
+    if (++unknown <= kShown) bad.push_back(fmt::format("unknown key \"{}\"", excerpt(key)));
+  }
+  if (unknown > kShown)
+    bad.push_back(fmt::format("... and {} more unknown keys", unknown - kShown));
+}
+
+}  // namespace
+
 TransformerConfig TransformerConfig::from_json(std::string_view text, std::string_view source) {
-  Json j;
+  nlohmann::json j;
   try {
-    j = Json::parse(text);
-  } catch (const nlohmann::json::exception& e) {  // syntax errors, and numbers like 1e400
-    throw ValueError(fmt::format("{}: not valid JSON: {}", source, e.what()));
+    j = parse_json_input(text, std::string(source), "config");
+  } catch (const FileError& e) {  // syntax errors, numbers like 1e400, nesting, repeated keys
+    throw ValueError(e.what());
   }
   if (!j.is_object()) {
-    throw ValueError(fmt::format("{}: expected a JSON object, got {}", source, j.type_name()));
+    throw ValueError(fmt::format("{}: expected a JSON object, got {} {}", source, j.type_name(),
+                                 json_excerpt(j)));
   }
   TransformerConfig config;
   std::vector<std::string> bad;
-  std::set<std::string> known;
-  for (const IntegerKey& key : kIntegerKeys) {
-    known.insert(key.name);
-    if (!j.contains(key.name)) {
-      bad.push_back(fmt::format("missing key \"{}\"", key.name));
-    } else if (!j[key.name].is_number_integer()) {
-      bad.push_back(fmt::format("\"{}\" must be an integer, got {}", key.name, j[key.name].dump()));
-    } else {
-      config.*key.field = j[key.name].get<std::int64_t>();
-    }
-  }
-  known.insert("activation");
-  if (!j.contains("activation")) {
-    bad.emplace_back(R"(missing key "activation")");
-  } else if (!j["activation"].is_string()) {
-    bad.push_back(fmt::format("\"activation\" must be a string, got {}", j["activation"].dump()));
-  } else {
-    try {
-      config.activation = parse_activation(j["activation"].get<std::string>());
-    } catch (const ValueError&) {
-      bad.push_back(fmt::format(R"("activation" must be "gelu", "gelu_tanh" or "relu", got {})",
-                                j["activation"].dump()));
-    }
-  }
-  known.insert("layer_norm_eps");
-  if (!j.contains("layer_norm_eps")) {
-    bad.emplace_back(R"(missing key "layer_norm_eps")");
-  } else if (!j["layer_norm_eps"].is_number()) {
-    bad.push_back(
-        fmt::format("\"layer_norm_eps\" must be a number, got {}", j["layer_norm_eps"].dump()));
-  } else {
-    config.layer_norm_eps = j["layer_norm_eps"].get<double>();
-  }
-  known.insert("dropout");
-  if (j.contains("dropout")) {
-    if (!j["dropout"].is_number()) {
-      bad.push_back(fmt::format("\"dropout\" must be a number, got {}", j["dropout"].dump()));
-    } else {
-      config.dropout = j["dropout"].get<double>();
-    }
-  }
-  for (const auto& [key, _] : j.items()) {
-    if (!known.contains(key)) bad.push_back(fmt::format("unknown key \"{}\"", key));
-  }
+  for (const IntegerKey& key : kIntegerKeys) read_integer(j, key, config, bad);
+  read_activation(j, config, bad);
+  read_number(j, "layer_norm_eps", /*required=*/true, config.layer_norm_eps, bad);
+  read_number(j, "dropout", /*required=*/false, config.dropout, bad);
+  report_unknown_keys(j, bad);
   // Range checks only for the values that were read (a missing key must not also be reported
   // as "must be positive").
   if (bad.empty()) bad = config.problems();
@@ -184,12 +221,13 @@ TransformerConfig TransformerConfig::from_json(std::string_view text, std::strin
 }
 
 TransformerConfig TransformerConfig::load(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ValueError(fmt::format("{}: cannot open the config file", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw ValueError(fmt::format("{}: cannot read the config file", path.string()));
-  return from_json(text.str(), path.string());
+  std::string text;
+  try {
+    text = read_small_text_file(path.string(), kMaxConfigBytes);
+  } catch (const FileError& e) {
+    throw ValueError(fmt::format("{} (reading the config file)", e.what()));
+  }
+  return from_json(text, path.string());
 }
 
 }  // namespace knob::nn

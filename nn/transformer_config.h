@@ -89,15 +89,18 @@ struct TransformerConfig {
   /// @param text the JSON object.
   /// @param source a name for error messages (normally the file path).
   /// @return the config.
-  /// @throws ValueError naming `source` for malformed JSON, or listing at once every missing
-  ///         key, unknown key, value of the wrong type, unknown activation and invalid value.
+  /// @throws ValueError naming `source` for malformed JSON (nesting deeper than kMaxJsonDepth
+  ///         and repeated keys included, see json_input.h), or listing at once every missing
+  ///         key, unknown key (the first five), value of the wrong type, unknown activation and
+  ///         invalid value; values from the file are quoted cut to a short excerpt.
   static TransformerConfig from_json(std::string_view text,
                                      std::string_view source = "config.json");
 
   /// @brief Read, parse and validate a `config.json` file.
   /// @param path the file.
   /// @return the config.
-  /// @throws ValueError naming the file when it cannot be read or is invalid (see from_json()).
+  /// @throws ValueError naming the file when it cannot be read, is larger than 1 MiB (a
+  ///         config is a few hundred bytes) or is invalid (see from_json()).
   static TransformerConfig load(const std::filesystem::path& path);
 
   /// @brief Field-by-field equality. @return true when every field is equal.

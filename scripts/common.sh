@@ -36,7 +36,7 @@ knob_required_packages() {
      ! { command -v make >/dev/null 2>&1 || command -v ninja >/dev/null 2>&1; }; then
     pkgs+=(build-essential)
   fi
-  pkgs+=(libxsimd-dev libfmt-dev libgtest-dev nlohmann-json3-dev libcli11-dev)
+  pkgs+=(libxsimd-dev libfmt-dev libgtest-dev nlohmann-json3-dev libcli11-dev libre2-dev)
   if [[ "${KNOB_WITH_DOCS:-0}" == 1 ]]; then pkgs+=(doxygen graphviz libjs-mathjax); fi
   printf '%s\n' "${pkgs[@]}"
 }
@@ -50,7 +50,7 @@ knob_package_installed() {
 knob_check_packages() {
   if ! command -v dpkg-query >/dev/null 2>&1; then
     knob_log "not a Debian/Ubuntu system: skipping the package check; CMake will say what is missing"
-    knob_log "(knob needs CMake >= 3.25, a C++20 compiler, xsimd, fmt, GoogleTest and nlohmann-json)"
+    knob_log "(knob needs CMake >= 3.25, a C++20 compiler, xsimd, fmt, GoogleTest, nlohmann-json and RE2)"
     return 0
   fi
   local missing=() pkg

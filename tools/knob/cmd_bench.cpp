@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -22,6 +21,7 @@
 #include "autograd/parallel.h"
 #include "autograd/random.h"
 #include "autograd/tape.h"
+#include "cli_numbers.h"
 #include "commands.h"
 #include "nn/adam.h"
 #include "nn/fusion.h"
@@ -34,13 +34,13 @@ namespace knob::cli {
 namespace {
 
 struct BenchArgs {
-  std::string matmul;  // "M,N,K"
+  std::vector<std::int64_t> matmul;  // M, N, K (empty: not given)
   std::string layout = "nn";
   std::string dtype = "f32";
   int repeats = 7;
   std::string config;
   std::int64_t batch = 32;
-  std::int64_t seq = 0;  // 0: the config's max_seq_len
+  std::int64_t seq = 0;  // 0 (not given): the config's max_seq_len
   std::string trainable = "full";
   std::int64_t steps = 20;
   std::int64_t warmup = 3;
@@ -75,31 +75,6 @@ DType parse_dtype(const std::string& text) {
   throw ValueError(fmt::format("bench: --dtype must be f32 or f64, got '{}'", text));
 }
 
-// "1024,64,256" -> {1024, 64, 256}
-std::vector<std::int64_t> parse_sizes(const std::string& text) {
-  std::vector<std::int64_t> sizes;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    std::size_t used = 0;
-    long long value = 0;
-    try {
-      value = std::stoll(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != item.size() || item.empty() || value < 1 || value > (1 << 16)) {
-      throw ValueError(fmt::format(
-          "bench: --matmul expects M,N,K (whole numbers from 1 to 65536), got '{}'", text));
-    }
-    sizes.push_back(value);
-  }
-  if (sizes.size() != 3) {
-    throw ValueError(fmt::format("bench: --matmul expects three sizes M,N,K, got '{}'", text));
-  }
-  return sizes;
-}
-
 // Peak resident memory of this process so far, in MiB (Linux reports ru_maxrss in KiB).
 double peak_rss_mb() {
   rusage usage{};
@@ -110,8 +85,7 @@ double peak_rss_mb() {
 // ---- knob bench --matmul M,N,K ----
 
 void run_matmul_bench(const BenchArgs& args) {
-  const std::vector<std::int64_t> mnk = parse_sizes(args.matmul);
-  const std::int64_t M = mnk[0], N = mnk[1], K = mnk[2];
+  const std::int64_t M = args.matmul[0], N = args.matmul[1], K = args.matmul[2];
   const DType dtype = parse_dtype(args.dtype);
   Generator gen(args.seed);
   // C = op(A) op(B) with op(A) [M,K] and op(B) [K,N], stored as the layout reads them.
@@ -138,7 +112,7 @@ void run_matmul_bench(const BenchArgs& args) {
   }
   std::vector<double> per_call;
   std::vector<double> cpu_per_call;  // CPU time of all threads, per call
-  for (int r = 0; r < std::max(1, args.repeats); ++r) {
+  for (int r = 0; r < args.repeats; ++r) {
     const Clock::time_point start = Clock::now();
     const double cpu_start = process_cpu_seconds();
     for (std::int64_t i = 0; i < calls; ++i) product();
@@ -296,21 +270,25 @@ void add_bench_command(CLI::App& app) {
       "Time a matrix multiply (--matmul M,N,K) or training steps of the reference "
       "transformer (--config C.json --batch B --seq T --trainable full|ia3 --steps N)");
   CLI::Option* matmul =
-      cmd->add_option("--matmul", args->matmul, "Time C[M,N] = A[M,K] B[K,N]: give M,N,K");
+      add_integer_list_option(*cmd, "--matmul", args->matmul, 3, 1, kMaxMatmulSize,
+                              "Time C[M,N] = A[M,K] B[K,N]: give M,N,K");
   cmd->add_option("--layout", args->layout, "nn (A·B, default), nt (A·Bᵀ) or tn (Aᵀ·B)")
       ->check(CLI::IsMember({"nn", "nt", "tn"}));
-  cmd->add_option("--repeats", args->repeats, "Timed rounds of the product; the median counts (7)");
+  add_integer_option(*cmd, "--repeats", args->repeats, 1, kMaxRepeats,
+                     "Timed rounds of the product; the median counts (7)");
   CLI::Option* config =
       cmd->add_option("--config", args->config, "Model config.json (docs/spec.md §1) to train");
-  cmd->add_option("--batch", args->batch, "Rows per training step (32)");
-  cmd->add_option("--seq", args->seq, "Tokens per row (default: the config's max_seq_len)");
+  add_integer_option(*cmd, "--batch", args->batch, 1, kMaxBatch, "Rows per training step (32)");
+  add_integer_option(*cmd, "--seq", args->seq, 1, kMaxSequence,
+                     "Tokens per row (default: the config's max_seq_len)");
   cmd->add_option("--trainable", args->trainable, "full (every weight) or ia3 (IA³ vectors)")
       ->check(CLI::IsMember({"full", "ia3"}));
-  cmd->add_option("--steps", args->steps, "Timed training steps; the median counts (20)");
-  cmd->add_option("--warmup", args->warmup, "Untimed steps first (3)");
+  add_integer_option(*cmd, "--steps", args->steps, 1, kMaxCount,
+                     "Timed training steps; the median counts (20)");
+  add_integer_option(*cmd, "--warmup", args->warmup, 0, kMaxCount, "Untimed steps first (3)");
   cmd->add_option("--dtype", args->dtype, "f32 (default) or f64")
       ->check(CLI::IsMember({"f32", "f64"}));
-  cmd->add_option("--seed", args->seed, "Seed of the weights and the random data (0)");
+  add_seed_option(*cmd, "--seed", args->seed, "Seed of the weights and the random data (0)");
   cmd->add_flag("--unfused", args->unfused,
                 "Train with the compositions of simple ops that the fused ops replace");
   cmd->add_flag("--json", args->json, "Machine-readable output");

@@ -13,6 +13,7 @@
 
 #include "autograd/ops.h"
 #include "autograd/tape.h"
+#include "cli_numbers.h"
 #include "demo_markov.h"
 #include "digit_training.h"
 #include "ia3/adapter.h"
@@ -444,33 +445,35 @@ void add_demo_command(CLI::App& app) {
                   "digits: reverse-then-increment after copy/reverse/increment (default); "
                   "markov: a reweighted Markov chain, against its entropy rate")
       ->check(CLI::IsMember({"digits", "markov"}));
-  cmd->add_option("--seed", a->seed, "Seed of the weights and the data (default 0)");
+  add_seed_option(*cmd, "--seed", a->seed, "Seed of the weights and the data (default 0)");
   cmd->add_flag("--json", a->json, "Machine-readable results on standard output");
   cmd->add_flag("--quick", a->quick, "A few steps of everything (for tests; results meaningless)");
   cmd->add_flag("--ablation", a->ablation,
                 "Also train IA³ with only l_ff and with only l_k, l_v, and compare");
-  cmd->add_option("--pretrain-steps", a->pretrain_steps,
-                  fmt::format("Pretraining steps (default {}; markov {})", a->pretrain_steps,
-                              markov.pretrain_steps));
-  cmd->add_option("--finetune-steps", a->finetune_steps,
-                  fmt::format("Fine-tuning steps (default {}; markov {})", a->finetune_steps,
-                              markov.finetune_steps));
-  cmd->add_option("--pretrain-batch", a->pretrain_batch,
-                  fmt::format("Rows per pretraining step (default {}; markov {})",
-                              a->pretrain_batch, markov.pretrain_batch));
-  cmd->add_option(
-      "--batch", a->batch,
+  add_integer_option(*cmd, "--pretrain-steps", a->pretrain_steps, 1, kMaxCount,
+                     fmt::format("Pretraining steps (default {}; markov {})", a->pretrain_steps,
+                                 markov.pretrain_steps));
+  add_integer_option(*cmd, "--finetune-steps", a->finetune_steps, 1, kMaxCount,
+                     fmt::format("Fine-tuning steps (default {}; markov {})", a->finetune_steps,
+                                 markov.finetune_steps));
+  add_integer_option(*cmd, "--pretrain-batch", a->pretrain_batch, 1, kMaxBatch,
+                     fmt::format("Rows per pretraining step (default {}; markov {})",
+                                 a->pretrain_batch, markov.pretrain_batch));
+  add_integer_option(
+      *cmd, "--batch", a->batch, 1, kMaxBatch,
       fmt::format("Rows per fine-tuning step (default {}; markov {})", a->batch, markov.batch));
-  cmd->add_option("--ia3-lr", a->ia3_lr, "IA³ learning rate (default 3e-2)");
-  cmd->add_option("--ia3-beta2", a->ia3_optimizer.beta2, "IA³: Adam's beta2 (default 0.95)");
-  cmd->add_option("--ia3-lr-floor", a->ia3_optimizer.lr_floor,
+  add_real_option(*cmd, "--ia3-lr", a->ia3_lr, kPositive, "IA³ learning rate (default 3e-2)");
+  add_real_option(*cmd, "--ia3-beta2", a->ia3_optimizer.beta2, {0.0, 1.0, false, true},
+                  "IA³: Adam's beta2 (default 0.95)");
+  add_real_option(*cmd, "--ia3-lr-floor", a->ia3_optimizer.lr_floor, {0.0, 1.0, false, false},
                   "IA³: after warmup, cosine decay to lr × this (default 1: constant)");
-  cmd->add_option("--ia3-clip", a->ia3_optimizer.clip_norm,
+  add_real_option(*cmd, "--ia3-clip", a->ia3_optimizer.clip_norm, kNonNegative,
                   "IA³: clip the gradient norm at this (default 0: off)");
-  cmd->add_option("--full-lr", a->full_lr, "Full fine-tuning learning rate (default 1e-3)");
-  cmd->add_option("--eval-rows", a->eval_rows,
-                  fmt::format("Held-out rows per evaluation (default {}; markov {})", a->eval_rows,
-                              markov.eval_rows));
+  add_real_option(*cmd, "--full-lr", a->full_lr, kPositive,
+                  "Full fine-tuning learning rate (default 1e-3)");
+  add_integer_option(*cmd, "--eval-rows", a->eval_rows, 1, kMaxRows,
+                     fmt::format("Held-out rows per evaluation (default {}; markov {})",
+                                 a->eval_rows, markov.eval_rows));
   cmd->add_option("--out", a->out_dir, "Directory for the plot and the adapter (default demo_out)");
   cmd->callback([a, cmd] {
     if (a->task == "markov") {

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli_numbers.h"
 #include "commands.h"
 #include "digit_training.h"
 #include "nn/gradient_reference.h"
@@ -58,9 +59,9 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--model", a->model_dir, "Model directory")->required();
   cmd->add_option("--adapter", a->adapter, "IA³ adapter file");
   cmd->add_option("--tasks", a->tasks, "Comma-separated tasks (as for knob train)");
-  cmd->add_option("--digits", a->digits, "Digits per example (default 8)");
-  cmd->add_option("--rows", a->rows, "Held-out rows (default 1024)");
-  cmd->add_option("--seed", a->seed, "Seed of the evaluation data");
+  add_integer_option(*cmd, "--digits", a->digits, 1, kMaxDigits, "Digits per example (default 8)");
+  add_integer_option(*cmd, "--rows", a->rows, 1, kMaxRows, "Held-out rows (default 1024)");
+  add_seed_option(*cmd, "--seed", a->seed, "Seed of the evaluation data");
   cmd->add_flag("--json", a->json, "Machine-readable output");
   cmd->callback([a] { run_eval(*a); });
 }

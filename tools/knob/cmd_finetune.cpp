@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli_numbers.h"
 #include "commands.h"
 #include "digit_training.h"
 #include "ia3/adapter.h"
@@ -120,12 +121,14 @@ void add_finetune_command(CLI::App& app) {
   cmd->add_option("--out", a->out,
                   "Adapter file (ia3; default adapter.safetensors) or model directory (full; "
                   "default model-finetuned)");
-  cmd->add_option("--digits", a->digits, "Digits per example (default 8)");
-  cmd->add_option("--batch", a->batch, "Rows per step (default 32)");
-  cmd->add_option("--steps", a->steps, "Optimizer steps (default 600)");
-  cmd->add_option("--lr", a->lr, "Peak learning rate (default 3e-2 for ia3, 1e-3 for full)");
-  cmd->add_option("--seed", a->seed, "Seed of the data (default 0)");
-  cmd->add_option("--eval-rows", a->eval_rows, "Held-out rows evaluated at the end (1024)");
+  add_integer_option(*cmd, "--digits", a->digits, 1, kMaxDigits, "Digits per example (default 8)");
+  add_integer_option(*cmd, "--batch", a->batch, 1, kMaxBatch, "Rows per step (default 32)");
+  add_integer_option(*cmd, "--steps", a->steps, 1, kMaxCount, "Optimizer steps (default 600)");
+  add_real_option(*cmd, "--lr", a->lr, kPositive,
+                  "Peak learning rate (default 3e-2 for ia3, 1e-3 for full)");
+  add_seed_option(*cmd, "--seed", a->seed, "Seed of the data (default 0)");
+  add_integer_option(*cmd, "--eval-rows", a->eval_rows, 1, kMaxRows,
+                     "Held-out rows evaluated at the end (1024)");
   cmd->add_flag("-q,--quiet", a->quiet, "No progress display");
   cmd->add_flag("--json", a->json, "Machine-readable output");
   cmd->callback([a] { run_finetune(*a); });

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "autograd/random.h"
+#include "cli_numbers.h"
 #include "commands.h"
 #include "digit_training.h"
 #include "nn/model_dir.h"
@@ -93,24 +94,26 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--tasks", a->tasks,
                   "Comma-separated tasks: copy, reverse, increment, decrement, "
                   "reverse_increment, sort (task@neutral shows it under the neutral token)");
-  cmd->add_option("--digits", a->digits, "Digits per example (default 8)");
-  cmd->add_option("--batch", a->batch, "Rows per step (default 128)");
-  cmd->add_option("--steps", a->steps, "Optimizer steps (default 1000)");
-  cmd->add_option("--lr", a->lr, "Peak learning rate of AdamW (default 3e-3)");
-  cmd->add_option("--warmup", a->warmup, "Linear warmup steps (default 50)");
-  cmd->add_option("--weight-decay", a->weight_decay, "AdamW weight decay on matrices (0.01)");
-  cmd->add_option("--seed", a->seed, "Seed of the initial weights and the data (default 0)");
-  cmd->add_option("--eval-rows", a->eval_rows, "Held-out rows evaluated at the end (1024)");
+  add_integer_option(*cmd, "--digits", a->digits, 1, kMaxDigits, "Digits per example (default 8)");
+  add_integer_option(*cmd, "--batch", a->batch, 1, kMaxBatch, "Rows per step (default 128)");
+  add_integer_option(*cmd, "--steps", a->steps, 1, kMaxCount, "Optimizer steps (default 1000)");
+  add_real_option(*cmd, "--lr", a->lr, kPositive, "Peak learning rate of AdamW (default 3e-3)");
+  add_integer_option(*cmd, "--warmup", a->warmup, 0, kMaxCount, "Linear warmup steps (default 50)");
+  add_real_option(*cmd, "--weight-decay", a->weight_decay, kNonNegative,
+                  "AdamW weight decay on matrices (0.01)");
+  add_seed_option(*cmd, "--seed", a->seed, "Seed of the initial weights and the data (default 0)");
+  add_integer_option(*cmd, "--eval-rows", a->eval_rows, 1, kMaxRows,
+                     "Held-out rows evaluated at the end (1024)");
   cmd->add_flag("-q,--quiet", a->quiet, "No progress display");
   cmd->add_option("--checkpoint", a->checkpoint,
                   "Training checkpoint file (default: <out>/checkpoint.safetensors)");
-  cmd->add_option("--checkpoint-every", a->checkpoint_every,
-                  "Write the checkpoint every N steps and at the end (default: never)");
+  add_integer_option(*cmd, "--checkpoint-every", a->checkpoint_every, 1, kMaxCount,
+                     "Write the checkpoint every N steps and at the end (default: never)");
   cmd->add_flag("--resume", a->resume,
                 "Continue from the checkpoint if it exists: same weights, optimizer state, step "
                 "and data stream, so the run ends bit for bit as an uninterrupted one");
-  cmd->add_option("--stop-after", a->stop_after,
-                  "Run at most N steps now, save the checkpoint and stop (resume later)");
+  add_integer_option(*cmd, "--stop-after", a->stop_after, 1, kMaxCount,
+                     "Run at most N steps now, save the checkpoint and stop (resume later)");
   cmd->callback([a] { run_train(*a); });
 }
 
