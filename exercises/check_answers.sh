@@ -48,7 +48,7 @@ run_grader() {
 # The first line of a grader's output that explains a failure (for the report).
 first_reason() {
   sed 's/^  Actual: false (//' "$1" |
-    grep -m 1 -vE '^\[|^$|: Failure$|^Failed$|^Value of:|^Expected|^  [a-z_.()]+$|^    Which is:' |
+    grep -m 1 -vE '^\[|^$|: Failure$|^Failed$|^Value of:|^  Actual:|^Expected|^  [a-z_.()]+$|^    Which is:' |
     cut -c1-110
 }
 
