@@ -3,21 +3,24 @@
 #
 #   exercises/check_answers.sh variants EXERCISES_DIR
 #       print a variants file (for -DKNOB_EXERCISE_VARIANTS_FILE): for every exercise of the
-#       manifest its solution.cpp ("solution") and each wrong/<name>.cpp ("wrong_<name>")
+#       manifest its stub.cpp ("stub"), solution.cpp ("solution") and each wrong/<name>.cpp
+#       ("wrong_<name>")
 #   exercises/check_answers.sh run BUILD_DIR EXERCISES_DIR [ID...]
-#       BUILD_DIR is a stub build (-DKNOB_EXERCISE_SOLUTIONS=OFF, the student kit's build is one)
-#       configured with that variants file and built (targets: every exercise and
-#       exercise_variants). For each exercise (all, or the IDs given) it checks that
+#       BUILD_DIR is any build of knob (solutions or stubs) configured with that variants file,
+#       with target exercise_variants built. For each exercise (all, or the IDs given) it checks
 #         - the grader built with the untouched stub fails every one of its tests;
 #         - the grader built with solution.cpp passes;
 #         - the grader built with each wrong/<name>.cpp fails (exit status 1, not a crash);
 #       prints one line per exercise and exits 1 if anything is off.
+#   exercises/check_answers.sh stubs BUILD_DIR EXERCISES_DIR
+#       BUILD_DIR is a stub build (the student kit's, or -DKNOB_EXERCISE_SOLUTIONS=OFF) with every
+#       exercise built: checks that each grader there fails every one of its tests.
 # Graders run with KNOB_EXERCISE_HINTS=off (no failure counts, no hints) and a time limit.
 set -euo pipefail
 
 TIME_LIMIT="${KNOB_GRADER_TIME_LIMIT:-300}"
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 manifest_ids() { awk '/^ex[0-9]/ { print $1 }' "$1/manifest.txt"; }
 
@@ -27,6 +30,7 @@ cmd_variants() {
   dir="$(cd "$dir" && pwd)"
   while IFS= read -r id; do
     [[ -f "$dir/$id/solution.cpp" ]] || { echo "check_answers: $id has no solution.cpp" >&2; exit 1; }
+    echo "$id stub $dir/$id/stub.cpp"
     echo "$id solution $dir/$id/solution.cpp"
     for wrong in "$dir/$id"/wrong/*.cpp; do
       [[ -e "$wrong" ]] || continue
@@ -52,16 +56,26 @@ first_reason() {
     cut -c1-110
 }
 
-check_exercise() {
-  local build="$1" dir="$2" id="$3" problems=0 wrong name rejected=0 total=0
-  local exe="$build/exercises/$id" variants="$build/exercise-variants"
+# Exit status 1 (tests failed, no crash) and not one test passed; else explains and returns 1.
+check_stub_fails() {
+  local id="$1" exe="$2" status=0
   run_grader "$exe"
-  if [[ $RUN_STATUS -ne 1 || "$RUN_PASSED" != 0 ]]; then
+  if [[ ! -x "$exe" ]]; then
+    echo "  $id: no grader $exe (not built?)" >&2
+    status=1
+  elif [[ $RUN_STATUS -ne 1 || "$RUN_PASSED" != 0 ]]; then
     echo "  $id: the stub is not failing every test (exit $RUN_STATUS, $RUN_PASSED passed):" >&2
     grep -E '^\[       OK \]|^\[  PASSED' "$RUN_LOG" >&2 || true
-    problems=1
+    status=1
   fi
   rm -f "$RUN_LOG"
+  return "$status"
+}
+
+check_exercise() {
+  local build="$1" dir="$2" id="$3" problems=0 wrong name rejected=0 total=0
+  local variants="$build/exercise-variants"
+  check_stub_fails "$id" "$variants/${id}__stub" || problems=1
   run_grader "$variants/${id}__solution"
   if [[ $RUN_STATUS -ne 0 ]]; then
     echo "  $id: the solution fails its grader (exit $RUN_STATUS):" >&2
@@ -112,7 +126,21 @@ cmd_run() {
   return "$status"
 }
 
+cmd_stubs() {
+  local build="$1" dir="$2" id status=0 count=0
+  [[ -f "$build/CMakeCache.txt" ]] || { echo "check_answers: $build is not a build folder" >&2; exit 2; }
+  while IFS= read -r id; do
+    count=$((count + 1))
+    check_stub_fails "$id" "$build/exercises/$id" || status=1
+  done < <(manifest_ids "$dir")
+  if ((status)); then echo "check_answers: FAILED (see above)" >&2; else
+    echo "check_answers: OK: the graders of all $count exercises fail every test on the stubs"
+  fi
+  return "$status"
+}
+
 case "${1:-}" in
+  stubs) [[ $# -eq 3 ]] || usage; cmd_stubs "$2" "$3" ;;
   variants) [[ $# -eq 2 ]] || usage; cmd_variants "$2" ;;
   run) [[ $# -ge 3 ]] || usage; shift; cmd_run "$@" ;;
   *) usage ;;
