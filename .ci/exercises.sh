@@ -108,7 +108,7 @@ distinctive_solution_lines() {
 check_kit_has_no_answers() {
   local kit="$1" lines found id leaks=0
   found="$(find "$kit" \( -name solution.cpp -o -name forbidden.txt -o -path '*/wrong/*' \
-           -o -name INSTRUCTORS.md -o -name 'check_*.sh' -o -name grade_class.sh \) -print)"
+           -o -name INSTRUCTORS.md -o -path '*/exercises/check_*.sh' -o -name grade_class.sh \) -print)"
   [[ -z "$found" ]] || fail "instructor files in the kit: $found"
   lines="$(mktemp)"
   distinctive_solution_lines >"$lines"
