@@ -15,9 +15,8 @@
 #             (scripts/student_kit.sh); the kit must hold no solution text: no instructor file,
 #             no distinctive line of any solution.cpp (a line of 20+ characters found neither in
 #             its stub or header, nor in knob's library, lessons or graders, which are handed
-#             out), no forbidden.txt snippet in the kit's exercise code (the hints give the formula on
-#             purpose, on demand); then
-#             the kit is configured and its graders built on their own, every one of them must
+#             out), no forbidden.txt snippet in the kit's task headers and stubs; then the kit is
+#             configured and its graders built on their own, every one of them must
 #             fail every test on the stubs, and the kit's runner (`exercises/run check`) must
 #             build and report a failing exercise
 #
@@ -120,14 +119,14 @@ check_kit_has_no_answers() {
     ' "$lines" {} +)"
   [[ -z "$found" ]] || { echo "$found" | head -n 40 >&2; fail "solution text in the kit (above)"; }
   while IFS= read -r id; do
-    # hints.md gives the formula on purpose (hint 3), on demand; the code files must not.
-    if find_snippets "$EXERCISES/$id/forbidden.txt" "$kit/exercises/$id"/*.{h,cpp} >&2; then
+    # The task and the stub must not give the answer (hints.md does, on demand, in hint 3).
+    if find_snippets "$EXERCISES/$id/forbidden.txt" "$kit/exercises/$id"/{*.h,stub.cpp} >&2; then
       leaks=1
     fi
   done < <(ids)
   ((leaks == 0)) || fail "a forbidden snippet is in the kit's exercises (see above)"
   say "kit: no instructor file, none of $(wc -l <"$lines") distinctive solution lines anywhere," \
-      "no forbidden snippet in its exercises' headers, stubs and graders"
+      "no forbidden snippet in its exercises' headers and stubs"
   rm -f "$lines"
 }
 
