@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The coursework check (CI stage `exercises`). Three parts, all by default, or the ones named:
 #
-#   .ci/exercises.sh [formulas] [answers] [kit]
+#   .ci/exercises.sh [formulas] [answers] [grading] [kit]
 #
 #   formulas  no stub.cpp or task header contains a snippet of its exercise's forbidden.txt (the
 #             answer's closed form, as code and as a formula), nor does exercises/README.md or the
@@ -11,6 +11,8 @@
 #             and with each wrong/*.cpp; the stub and every wrong solution must be rejected, the
 #             solution accepted (exercises/check_answers.sh run); the graders' cases include
 #             square and degenerate shapes (N = C, one row, one element)
+#   grading   exercises/grade_class.sh grades two made-up students' submissions into the
+#             expected CSV (in the main build)
 #   kit       a clean clone of the committed tree (HEAD) writes the student kit
 #             (scripts/student_kit.sh); the kit must hold no solution text: no instructor file,
 #             no distinctive line of any solution.cpp (a line of 20+ characters found neither in
@@ -84,6 +86,38 @@ part_answers() {
   say "answers: built $(wc -l <"$variants") grader variants in $((SECONDS - t0))s"
   exercises/check_answers.sh run "$KNOB_BUILD_DIR" "$EXERCISES"
   say "answers: done in $((SECONDS - t0))s"
+}
+
+# -------------------------------------------------------------------------------- grading ----
+
+# exercises/grade_class.sh on two made-up students in the main build: alice hands in ex05's
+# solution and one of ex01's wrong solutions, bob ex05's stub and an ex01 that does not compile.
+part_grading() {
+  local dir csv expected
+  dir="$(mktemp -d "${TMPDIR:-/tmp}/knob-grading.XXXXXX")"
+  knob_setup
+  mkdir -p "$dir"/alice/exercises/{ex01_broadcast_shapes,ex05_softmax_backward} \
+    "$dir"/bob/{ex01_broadcast_shapes,ex05_softmax_backward}
+  cp "$EXERCISES/ex05_softmax_backward/solution.cpp" "$dir/alice/exercises/ex05_softmax_backward/stub.cpp"
+  cp "$EXERCISES/ex01_broadcast_shapes/wrong/larger_extent_wins.cpp" \
+    "$dir/alice/exercises/ex01_broadcast_shapes/stub.cpp"
+  cp "$EXERCISES/ex05_softmax_backward/stub.cpp" "$dir/bob/ex05_softmax_backward/stub.cpp"
+  { cat "$EXERCISES/ex01_broadcast_shapes/stub.cpp"; echo 'int not C++;'; } \
+    >"$dir/bob/ex01_broadcast_shapes/stub.cpp"
+  exercises/grade_class.sh "$dir" "$dir/grades.csv" --build "$KNOB_BUILD_DIR" \
+    ex01_broadcast_shapes ex05_softmax_backward ex24_unlikelihood_loss
+  csv="$(cut -d, -f1-3 "$dir/grades.csv" | tr '\n' ' ')"
+  expected="student,exercise,result alice,ex01_broadcast_shapes,fail alice,ex05_softmax_backward,pass"
+  expected+=" alice,ex24_unlikelihood_loss,missing bob,ex01_broadcast_shapes,does_not_compile"
+  expected+=" bob,ex05_softmax_backward,fail bob,ex24_unlikelihood_loss,missing "
+  if [[ "$csv" != "$expected" ]]; then
+    cat "$dir/grades.csv" >&2
+    fail "grade_class.sh: expected the rows: $expected"
+  fi
+  grep -q '^alice,ex05_softmax_backward,pass,\([0-9]*\),\1,1$' "$dir/grades.csv" ||
+    fail "grade_class.sh: alice's ex05 is not scored 1: $(cat "$dir/grades.csv")"
+  rm -rf "$dir"
+  say "grading: grade_class.sh graded two made-up students as expected"
 }
 
 # ------------------------------------------------------------------------------------ kit ----
@@ -172,11 +206,11 @@ part_kit() {
 
 main() {
   local parts=("$@") part
-  if [[ ${#parts[@]} -eq 0 ]]; then parts=(formulas answers kit); fi
+  if [[ ${#parts[@]} -eq 0 ]]; then parts=(formulas answers grading kit); fi
   for part in "${parts[@]}"; do
     case "$part" in
-      formulas | answers | kit) "part_$part" ;;
-      *) echo "usage: $0 [formulas] [answers] [kit]" >&2; exit 2 ;;
+      formulas | answers | grading | kit) "part_$part" ;;
+      *) echo "usage: $0 [formulas] [answers] [grading] [kit]" >&2; exit 2 ;;
     esac
   done
 }
