@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "autograd/tensor.h"
+#include "exercises/common/todo.h"
 
 namespace knob::exercises {
 
@@ -57,5 +58,46 @@ struct Tolerance {
 /// @return success if the code returned normally
 ::testing::AssertionResult runs_without_error(std::string_view exercise_id,
                                               const std::function<void()>& student_code);
+
+/// @brief Run the student's code and require that it throws `Expected` (a knob::Error type).
+///
+/// Returning normally, throwing another knob::Error, or still being the stub (TodoError) are
+/// failures whose message says which, with `call` (what was called, e.g. "f(x [2,3])") and `hint`.
+/// @tparam Expected the error the contract promises, e.g. ShapeError
+/// @param call a description of the call, used in the message
+/// @param student_code a call of the student's function
+/// @param hint printed on failure
+/// @return success when `Expected` was thrown
+template <class Expected>
+::testing::AssertionResult throws_error(std::string_view call,
+                                        const std::function<void()>& student_code,
+                                        std::string_view hint);
+
+/// @brief Whether some student code of this run threw TodoError (it is still the stub).
+/// @return true once runs_without_error() or throws_error() met a TodoError.
+bool stub_seen();
+
+/// @brief Record that the stub was met (for grader_main's failure count).
+void note_stub_seen();
+
+template <class Expected>
+::testing::AssertionResult throws_error(std::string_view call,
+                                        const std::function<void()>& student_code,
+                                        std::string_view hint) {
+  try {
+    student_code();
+  } catch (const TodoError& e) {
+    note_stub_seen();
+    return ::testing::AssertionFailure() << call << ": not implemented yet:\n  " << e.what();
+  } catch (const Expected&) {
+    return ::testing::AssertionSuccess();
+  } catch (const Error& e) {
+    return ::testing::AssertionFailure()
+           << call << " threw \"" << e.what() << "\", which is not the error the contract asks for."
+           << "\n  Hint: " << hint;
+  }
+  return ::testing::AssertionFailure() << call << " returned normally; it must throw."
+                                       << "\n  Hint: " << hint;
+}
 
 }  // namespace knob::exercises

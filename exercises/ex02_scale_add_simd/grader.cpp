@@ -67,7 +67,8 @@ void check_length(std::size_t n, std::size_t offset = 0) {
     const T after = y[offset + n + k];
     ASSERT_EQ(after, static_cast<T>(kSentinel))
         << what << ": y[" << n + k << "] (past the end) was overwritten with " << after
-        << ".\n  Hint: the body must stop while a whole register still fits: i + W <= n.";
+        << ".\n  Hint: the body loop went past the last whole register; lesson 01, section 5, "
+           "shows the loop condition that cannot (and why the obvious one underflows).";
   }
 }
 
@@ -99,6 +100,15 @@ TEST(ScaleAdd, ExactlyOneRegisterHasNoTail) {
 TEST(ScaleAdd, OneMoreThanARegisterHasATailOfOne) {
   check_length<float>(lanes<float>() + 1);
   check_length<double>(lanes<double>() + 1);
+}
+
+TEST(ScaleAdd, TwoRegistersGiveOrTakeOne) {
+  for (std::size_t n : {2 * lanes<float>() - 1, 2 * lanes<float>(), 2 * lanes<float>() + 1}) {
+    check_length<float>(n);
+  }
+  for (std::size_t n : {2 * lanes<double>() - 1, 2 * lanes<double>(), 2 * lanes<double>() + 1}) {
+    check_length<double>(n);
+  }
 }
 
 TEST(ScaleAdd, LargeOddLengths) {

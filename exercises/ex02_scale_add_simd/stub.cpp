@@ -10,19 +10,12 @@ namespace {
 
 template <class T>
 void scale_add_simd(T* y, T a, const T* x, std::size_t n) {
-  // using V = xsimd::batch<T>;       // one SIMD register of T, V::size lanes (= W)
-  // const V a_v(a);                   // a copied into every lane
-  // std::size_t i = 0;
-  // Body: while a whole register still fits (i + W <= n):
-  //   load x[i..i+W) and y[i..i+W) with V::load_unaligned, compute a_v * x + y
-  //   (xsimd::fma does it in one instruction), store it back with store_unaligned.
-  // Tail: the remaining n - i elements, one at a time, with the same formula in plain C++.
-  // Careful: `i < n - W` underflows when n < W (size_t!) — write `i + W <= n`.
+  // xsimd::batch<T> is one register of batch<T>::size lanes of T.
   (void)y;
   (void)a;
   (void)x;
   (void)n;
-  todo("ex02_scale_add_simd", "y[i] += a * x[i] with an xsimd body loop and a scalar tail");
+  todo("ex02_scale_add_simd", "y += a * x with an xsimd body loop and a scalar tail");
 }
 
 }  // namespace

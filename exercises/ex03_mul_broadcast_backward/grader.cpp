@@ -21,8 +21,9 @@ void check_reduce(const Shape& from, const Shape& to, std::uint64_t seed) {
   ASSERT_TRUE(runs_without_error(kId, [&] { got = reduce_to_shape(g, to); }));
   EXPECT_TRUE(tensors_match("reduce_to_shape(g " + shape_str(from) + " → " + shape_str(to) + ")",
                             got, expected,
-                            "sum the leading axes away, then sum (keepdim) every axis where "
-                            "the target extent is 1 and g's is not"));
+                            "every element of the small shape was copied to all the positions "
+                            "that broadcasting stretched it over; its gradient gathers all of "
+                            "them (lesson 01, section 3)"));
 }
 
 // y = a ⊙ b through knob's tape; compare the student's backward with a.grad() and b.grad().
@@ -40,11 +41,13 @@ void check_mul(const Shape& shape_a, const Shape& shape_b, std::uint64_t seed,
   const std::string where = " for a " + shape_str(shape_a) + " * b " + shape_str(shape_b);
   const Tolerance tolerance = dtype == DType::f64 ? Tolerance{} : Tolerance{1e-5, 1e-5};
   EXPECT_TRUE(tensors_match("grad_a" + where, got.grad_a, a.grad(),
-                            "grad_a = g * b, then summed over the axes along which a was "
-                            "broadcast, so it ends with a's shape",
+                            "what does y change by when one element of a moves, and through "
+                            "how many elements of y? The answer must end with a's shape",
                             tolerance));
   EXPECT_TRUE(tensors_match("grad_b" + where, got.grad_b, b.grad(),
-                            "grad_b = g * a (not g * b!), summed down to b's shape", tolerance));
+                            "b's gradient is the mirror image of a's: check which factor "
+                            "multiplies g, and that it ends with b's shape",
+                            tolerance));
 }
 
 TEST(ReduceToShape, SameShapeIsUnchanged) { check_reduce({2, 3}, {2, 3}, 1); }
@@ -58,6 +61,11 @@ TEST(ReduceToShape, ExtentOneAxesAreSummedButKept) {
   check_reduce({2, 3, 4}, {3, 1}, 6);
 }
 TEST(ReduceToShape, EverythingToAScalar) { check_reduce({2, 3}, {}, 7); }
+TEST(ReduceToShape, SquareAndOneRow) {
+  check_reduce({3, 3}, {3}, 8);
+  check_reduce({3, 3}, {3, 1}, 9);
+  check_reduce({1, 4}, {4}, 10);
+}
 
 TEST(MulBroadcastBackward, SameShapes) { check_mul({2, 3}, {2, 3}, 11); }
 TEST(MulBroadcastBackward, RowVectorBroadcastOverRows) {
@@ -69,6 +77,11 @@ TEST(MulBroadcastBackward, BothSidesBroadcastInThreeDimensions) {
   check_mul({2, 1, 3}, {4, 1}, 15);
 }
 TEST(MulBroadcastBackward, ScalarTimesMatrix) { check_mul({}, {2, 3}, 16); }
+TEST(MulBroadcastBackward, SquareMatrixTimesRowAndColumn) {
+  check_mul({3, 3}, {3}, 18);
+  check_mul({3, 3}, {3, 1}, 19);
+  check_mul({1, 3}, {3, 3}, 20);
+}
 TEST(MulBroadcastBackward, Float32KeepsItsDtype) { check_mul({5, 2}, {2}, 17, DType::f32); }
 
 }  // namespace

@@ -6,13 +6,10 @@
 
 namespace knob::exercises {
 
-/// @brief Sum a gradient down to the shape of the input that was broadcast: the inverse of
-/// broadcasting.
+/// @brief The inverse of broadcasting for gradients: bring a gradient of the broadcast shape
+/// back to the shape of the input that was broadcast (lesson 01, section 3).
 ///
-/// If an input of shape `shape` was broadcast to g's shape, each of its elements was used many
-/// times, so its gradient is the sum of g over every copy: sum g over the leading axes that
-/// `shape` does not have, and over every axis where `shape` has extent 1 and g does not (keeping
-/// that axis, with extent 1). Example: g [2,3,4] to shape [3,1] sums axis 0 away and axis 2 to 1.
+/// Example of the shapes: g [2,3,4] reduced to [3,1] gives a [3,1] tensor.
 ///
 /// Use knob::sum(x, axes, keepdim) and reshape; do not call knob::sum_to (the grader's reference).
 /// @param g a gradient, shape G (the broadcast shape)
@@ -26,15 +23,14 @@ struct MulGrads {
   Tensor grad_b;  ///< dL/db, shape of b
 };
 
-/// @brief The backward of \f$ y = a \odot b \f$ with NumPy broadcasting.
+/// @brief The backward of \f$ y = a \odot b \f$ with NumPy broadcasting: given
+/// \f$ g = \partial L / \partial y \f$, the gradients of L with respect to a and b.
 ///
-/// With \f$ g = \partial L / \partial y \f$ (shape of y = broadcast(a, b)):
-/// \f$ \bar a = \mathrm{reduce\_to\_shape}(g \odot b, \mathrm{shape}(a)) \f$,
-/// \f$ \bar b = \mathrm{reduce\_to\_shape}(g \odot a, \mathrm{shape}(b)) \f$.
+/// Use knob's forward ops (mul, ...) and your reduce_to_shape; do not call knob::backward.
 /// @param g dL/dy, shape broadcast(a.shape, b.shape)
 /// @param a the left factor, e.g. [B,C] or [C] or [B,1]
 /// @param b the right factor
-/// @return grad_a with a's shape and grad_b with b's shape
+/// @return grad_a with a's shape and grad_b with b's shape, in the dtype of g
 MulGrads mul_broadcast_backward(const Tensor& g, const Tensor& a, const Tensor& b);
 
 }  // namespace knob::exercises

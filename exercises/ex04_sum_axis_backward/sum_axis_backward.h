@@ -8,15 +8,12 @@
 
 namespace knob::exercises {
 
-/// @brief The backward of \f$ y = \sum_{\text{axis}} x \f$: every summed element gets the
-/// gradient of the sum it went into.
+/// @brief The backward of \f$ y = \sum_{\text{axis}} x \f$ (knob::sum over one axis): given
+/// \f$ g = \partial L / \partial y \f$, return \f$ \partial L / \partial x \f$.
 ///
-/// View x as [outer, n, inner] around `axis` (outer = product of the extents before it, n its
-/// extent, inner = product of the extents after it). Then y is [outer, inner] (or
-/// [outer, 1, inner] with keepdim) and \f$ \bar x_{o,k,i} = g_{o,i} \f$ for every k.
-///
-/// Write it with loops over `g.data<T>()` and the output's `data<T>()` (support f32 and f64, e.g.
-/// with knob::dispatch_floating); do not call knob::expand (the idea is to see the strides).
+/// Write it with loops over `g.data<T>()` and the result's `data<T>()`, for f32 and f64 (e.g.
+/// with knob::dispatch_floating, autograd/dtype.h); do not call knob::expand or knob::sum_to —
+/// the point is to see where each element sits in memory (lesson 01: row-major, strides).
 /// @param g dL/dy: x's shape without `axis` (keepdim false) or with extent 1 there (keepdim true)
 /// @param input_shape the shape of x
 /// @param axis the summed axis, negative counts from the end (-1 = last)

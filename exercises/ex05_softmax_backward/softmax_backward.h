@@ -6,14 +6,17 @@
 
 namespace knob::exercises {
 
-/// @brief The backward of \f$ y = \mathrm{softmax}(x) \f$ along the last axis, from y alone.
+/// @brief The backward of \f$ y = \mathrm{softmax}(x) \f$ along the last axis, computed from the
+/// output y alone: given \f$ g = \partial L / \partial y \f$, return
+/// \f$ \partial L / \partial x \f$.
 ///
-/// For one row, \f$ y_j = e^{x_j} / \sum_k e^{x_k} \f$ has the Jacobian
-/// \f$ \partial y_j / \partial x_i = y_j(\delta_{ij} - y_i) \f$, so
-/// \f$ \bar x_i = \sum_j g_j\, y_j (\delta_{ij} - y_i) = y_i \,(g_i - \sum_j g_j y_j) \f$.
-/// The inner sum is one number per row (a dot product of g and y along the row).
+/// For one row, \f$ y_j = e^{x_j} / \sum_k e^{x_k} \f$. Derive
+/// \f$ \partial y_j / \partial x_i \f$ first (both for j = i and j ≠ i), then apply the chain rule
+/// \f$ \bar x_i = \sum_j g_j\, \partial y_j / \partial x_i \f$ and simplify until no
+/// \f$ e^{x} \f$ is left, only y.
 ///
-/// You may use knob's ops (mul, sub, sum with keepdim) or write loops.
+/// You may use knob's forward ops (mul, sub, sum with keepdim, ...) or write loops; do not call
+/// knob::softmax's backward through the tape (knob::backward, knob::grad).
 /// @param y the softmax output, shape [..., C] (each row sums to 1)
 /// @param g dL/dy, same shape as y
 /// @return dL/dx, same shape and dtype as y

@@ -25,12 +25,14 @@ void check_matmul(const Shape& shape_a, const Shape& shape_b, std::uint64_t seed
   const std::string where = " for A " + shape_str(shape_a) + " @ B " + shape_str(shape_b);
   const Tolerance tolerance = dtype == DType::f64 ? Tolerance{1e-12, 1e-10} : Tolerance{1e-5, 1e-4};
   EXPECT_TRUE(tensors_match("grad_a" + where, got.grad_a, a.grad(),
-                            "grad_a = G B^T: G is [M,N], B^T is [N,K], so the result is [M,K] "
-                            "like A; a shared A is summed over the batch",
+                            "grad_a must have A's shape [M,K]: which product of G [M,N] and B "
+                            "(or its transpose) has that shape? A shared A gathers the "
+                            "gradient of every batch entry",
                             tolerance));
   EXPECT_TRUE(tensors_match("grad_b" + where, got.grad_b, b.grad(),
-                            "grad_b = A^T G: A^T is [K,M], G is [M,N], so the result is [K,N] "
-                            "like B; a shared B is summed over the batch",
+                            "grad_b must have B's shape [K,N]: which product of A (or its "
+                            "transpose) and G [M,N] has that shape? A shared B gathers the "
+                            "gradient of every batch entry",
                             tolerance));
 }
 
@@ -40,6 +42,11 @@ TEST(MatmulBackward, MatrixTimesColumn) { check_matmul({4, 3}, {3, 1}, 3); }
 TEST(MatmulBackward, BatchedWithTheSameBatch) { check_matmul({2, 3, 4}, {2, 4, 5}, 4); }
 TEST(MatmulBackward, ASharedWeightIsSummedOverTheBatch) { check_matmul({3, 2, 4}, {4, 5}, 5); }
 TEST(MatmulBackward, Float32) { check_matmul({6, 7}, {7, 3}, 6, DType::f32); }
+TEST(MatmulBackward, OneRowAndOneColumn) {
+  check_matmul({1, 4}, {4, 4}, 7);
+  check_matmul({4, 1}, {1, 4}, 8);
+  check_matmul({2, 3, 3}, {3, 3}, 9);
+}
 
 }  // namespace
 }  // namespace knob::exercises

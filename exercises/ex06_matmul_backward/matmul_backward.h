@@ -12,16 +12,15 @@ struct MatmulGrads {
   Tensor grad_b;  ///< dL/dB, shape of B
 };
 
-/// @brief The backward of \f$ Y = A B \f$ over the last two axes.
+/// @brief The backward of \f$ Y = A B \f$ over the last two axes (as knob::matmul): given
+/// \f$ G = \partial L / \partial Y \f$, return \f$ \partial L / \partial A \f$ and
+/// \f$ \partial L / \partial B \f$.
 ///
-/// From \f$ Y_{ij} = \sum_p A_{ip} B_{pj} \f$: \f$ \partial L/\partial A_{ip} = \sum_j G_{ij}
-/// B_{pj} \f$ and \f$ \partial L/\partial B_{pj} = \sum_i A_{ip} G_{ij} \f$, i.e.
-/// \f$ \bar A = G B^\top \f$ and \f$ \bar B = A^\top G \f$ (transposing the last two axes).
-/// Shapes: A [..., M, K], B [..., K, N], G [..., M, N]. When the leading (batch) axes were
-/// broadcast — e.g. A [S, M, K] times one shared B [K, N] — the shared input's gradient is summed
-/// over the batch, as in ex03.
+/// Start from one element, \f$ Y_{ij} = \sum_p A_{ip} B_{pj} \f$, and write the result as
+/// matrix products. Shapes: A [..., M, K], B [..., K, N], G [..., M, N]. The leading (batch)
+/// axes broadcast as in ex03 — e.g. A [S, M, K] times one shared B [K, N].
 ///
-/// Use knob::matmul, knob::transpose and knob::sum_to (you wrote its twin in ex03).
+/// Use knob's forward ops (matmul, transpose, sum_to, ...); do not call knob::backward.
 /// @param g dL/dY, shape [..., M, N]
 /// @param a A, shape [..., M, K]
 /// @param b B, shape [..., K, N]

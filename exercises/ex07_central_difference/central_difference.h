@@ -19,7 +19,7 @@ using ScalarFunction = std::function<double(const Tensor&)>;
 /// The error of the central difference is \f$ O(\epsilon^2) \f$ (the \f$ \epsilon^2 \f$ terms
 /// of the two Taylor expansions cancel), against \f$ O(\epsilon) \f$ for the one-sided
 /// \f$ (f(x+\epsilon e) - f(x))/\epsilon \f$. Nudge one element at a time, in place through
-/// `x.data<double>()`, and put the original value back afterwards — exactly, so save it.
+/// `x.data<double>()`; when the call returns, x must hold exactly the values it had before.
 /// @param f the function; it reads x's current values
 /// @param x the point, dtype f64, any shape (it is changed during the call and restored)
 /// @param eps the step \f$ \epsilon \f$

@@ -6,18 +6,10 @@
 namespace knob::exercises {
 
 Tensor central_difference_gradient(const ScalarFunction& f, const Tensor& x, double eps) {
-  // 1. If x.dtype() != DType::f64, throw DTypeError (say why: finite differences need float64).
-  // 2. Tensor grad = zeros(x.shape(), DType::f64); double* p = x.data<double>();
-  // 3. For every element e:
-  //      const double saved = p[e];
-  //      p[e] = saved + eps; const double f_plus = f(x);
-  //      p[e] = saved - eps; const double f_minus = f(x);
-  //      p[e] = saved;                        // restore exactly
-  //      grad[e] = (f_plus - f_minus) / (2 * eps);
   (void)f;
   (void)x;
   (void)eps;
-  todo("ex07_central_difference", "(f(x + eps e) - f(x - eps e)) / (2 eps) for every element e");
+  todo("ex07_central_difference", "the gradient of f at x by central differences");
 }
 
 }  // namespace knob::exercises

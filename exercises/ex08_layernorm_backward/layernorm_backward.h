@@ -19,18 +19,13 @@ struct LayerNormGrads {
 /// \f[ \mu = \tfrac1D \sum_i x_i,\quad \sigma^2 = \tfrac1D \sum_i (x_i - \mu)^2,\quad
 ///     r = \frac{1}{\sqrt{\sigma^2 + \epsilon}},\quad \hat x_i = (x_i - \mu)\,r,\quad
 ///     y_i = \hat x_i \gamma_i + \beta_i \f]
-/// (the biased variance: divide by D). With \f$ g = \partial L/\partial y \f$ and
-/// \f$ \hat g = g \odot \gamma \f$ (the gradient arriving at \f$ \hat x \f$), the chain rule
-/// through \f$ \mu \f$ and \f$ \sigma^2 \f$, which every element of the row feeds, gives
-/// \f[ \bar x_i = r \left( \hat g_i - \tfrac1D \textstyle\sum_j \hat g_j
-///     - \hat x_i \, \tfrac1D \sum_j \hat g_j \hat x_j \right) \f]
-/// and, summed over every row (all leading axes),
-/// \f[ \bar\gamma_i = \textstyle\sum_{\text{rows}} g_i \hat x_i,\qquad
-///     \bar\beta_i = \sum_{\text{rows}} g_i . \f]
-/// β appears in none of the three formulas, so it is not an argument.
+/// (the biased variance: divide by D). With \f$ g = \partial L/\partial y \f$, return the
+/// gradients of L with respect to x, γ and β. Every \f$ \hat x_i \f$ depends on every
+/// \f$ x_j \f$ of its row: directly, through \f$ \mu \f$ and through \f$ \sigma^2 \f$.
+/// The gradients do not depend on β, so it is not an argument.
 ///
-/// You may use knob's ops (mean and sum with keepdim, sub, mul, pow, sum over axes) or write
-/// loops; do not call nn::LayerNorm or knob::backward.
+/// You may use knob's forward ops (mean and sum with keepdim, sub, mul, pow, sum_to, ...) or
+/// write loops; do not call nn::LayerNorm, knob::layer_norm or knob::backward.
 /// @param g dL/dy, shape [..., D]
 /// @param x the input of the forward pass, shape [..., D], same dtype as g
 /// @param gamma the gain γ, shape [D]

@@ -14,17 +14,14 @@ namespace knob::exercises {
 ///
 /// The loss is a mean over the counted positions P (those whose target is not `ignore_index`):
 /// \f[ L = \frac{1}{|P|} \sum_{p \in P} -\log \mathrm{softmax}(z_p)_{t_p}. \f]
-/// Since \f$ -\log \mathrm{softmax}(z)_t = -z_t + \log \sum_k e^{z_k} \f$, its derivative with
-/// respect to \f$ z_{p,c} \f$ is \f$ \mathrm{softmax}(z_p)_c - [c = t_p] \f$, so
-/// \f[ \bar z_p = \frac{\mathrm{softmax}(z_p) - \mathrm{onehot}(t_p)}{|P|} \ \ (p \in P),\qquad
-///     \bar z_p = 0 \ \ (t_p = \text{ignore\_index}). \f]
-/// Divide by the number of *counted* positions, not by all of them. When every position is
-/// ignored the loss is NaN (0/0), but there is nothing to learn from: return zeros.
+/// Lesson 04, section 3, differentiates one term of this sum; here some positions are not
+/// counted at all. When every position is ignored the loss is NaN (0/0), but there is nothing
+/// to learn from: return zeros.
 /// Compute the softmax stably (subtract each row's maximum, or use knob::softmax): logits of
 /// several hundred overflow \f$ e^z \f$ in double.
 ///
-/// You may use knob's ops (softmax, sub, mul_scalar) or write loops over `data<T>()`; do not call
-/// knob::cross_entropy or knob::backward.
+/// You may use knob's forward ops (softmax, sub, mul_scalar, ...) or write loops over
+/// `data<T>()`; do not call knob::cross_entropy, knob::backward or knob::grad.
 /// @param logits z, shape [..., V] (f32 or f64)
 /// @param targets t, i64, shape [...] (logits without the last axis); values in [0, V) or
 ///        ignore_index

@@ -16,8 +16,8 @@ namespace {
 constexpr const char* kId = "ex09_cross_entropy_backward";
 
 constexpr const char* kFormulaHint =
-    "dz_p = (softmax(z_p) - onehot(t_p)) / |P| for a counted position p, where |P| is the "
-    "number of targets that are not ignore_index";
+    "differentiate one counted term of the mean with respect to every logit of its row (lesson "
+    "04, section 3); the mean is over the counted positions only";
 
 // Random logits [..., V] (times logit_scale) and targets in [0, V); the flat positions in
 // `ignored` get ignore_index. The student's gradient is compared with the tape's.
@@ -75,6 +75,10 @@ TEST(CrossEntropyBackward, LargeLogitsNeedAStableSoftmax) {
   check_cross_entropy({4, 5}, {2}, -100, 500.0, 7,
                       "exp(z) overflows for z above ~709: subtract each row's maximum before "
                       "exp (or call knob::softmax, which does)");
+}
+TEST(CrossEntropyBackward, SquareLogitsAndTwoClasses) {
+  check_cross_entropy({5, 5}, {4}, -100, 1.0, 9);
+  check_cross_entropy({7, 2}, {0, 6}, -100, 2.0, 10);
 }
 TEST(CrossEntropyBackward, Float32) {
   check_cross_entropy({8, 10}, {5}, -100, 1.0, 8, kFormulaHint, DType::f32);

@@ -26,9 +26,8 @@ struct AttentionForward {
 /// \f$ d_k \f$; dividing by \f$ \sqrt{d_k} \f$ keeps the scores near unit size, so the softmax
 /// does not saturate as the head gets wider.
 ///
-/// Use knob's ops: matmul_nt (\f$ Q K^\top \f$ without a transpose copy), mul_scalar,
-/// masked_fill (with an i64 mask that is 1 where a score is hidden), softmax, matmul. Do not
-/// use nn::MultiHeadAttention.
+/// Use knob's forward ops (matmul, matmul_nt, mul_scalar, masked_fill, softmax, ...). Do not
+/// use nn::MultiHeadAttention or knob::attention_softmax.
 /// @param q queries Q, shape [T, d_k]
 /// @param k keys K, shape [S, d_k]
 /// @param v values V, shape [S, E]

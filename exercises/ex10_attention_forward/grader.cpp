@@ -19,12 +19,12 @@ namespace {
 
 constexpr const char* kId = "ex10_attention_forward";
 constexpr const char* kWeightsHint =
-    "weights = softmax(q k^T / sqrt(d_k)) over each row (over the keys); with causal, the "
-    "scores of keys j > query i are set to -inf BEFORE the softmax, so those weights are 0 "
-    "and each row still sums to 1";
+    "each row of the weights is a distribution over the keys (it sums to 1); check the scale "
+    "of the scores, the axis of the softmax, and, with causal, which keys are hidden and "
+    "whether they are hidden before or after the softmax";
 constexpr const char* kOutputHint =
-    "output = weights @ v ([T,S] @ [S,E]); if the weights are right and this is not, check the "
-    "order of the product";
+    "the output row of a query is a weighted average of the value rows; if the weights are "
+    "right and this is not, check the order of the product";
 
 Tensor identity(std::int64_t n, DType dtype) {
   Tensor eye = zeros({n, n}, dtype);
@@ -108,6 +108,12 @@ TEST(AttentionForward, ScoresAreDividedBySqrtOfTheKeyWidth) {
   check_against_ops(4, 5, 16, 3, 4);
 }
 TEST(AttentionForward, Float32) { check_against_module(7, 8, true, 5, DType::f32); }
+TEST(AttentionForward, OneQueryOneKeyAndSquareShapes) {
+  check_against_module(1, 3, true, 7);
+  check_against_module(4, 4, true, 8);
+  check_against_ops(1, 1, 2, 2, 9);
+  check_against_ops(1, 5, 3, 3, 10);
+}
 TEST(AttentionForward, UnderTheCausalMaskTheFirstQuerySeesOnlyTheFirstKey) {
   Generator gen(6);
   const Tensor q = randn({4, 3}, gen, DType::f64);
@@ -129,17 +135,12 @@ TEST(AttentionForward, MismatchedWidthsAreAShapeError) {
   const Tensor q = zeros({3, 4}, DType::f64);
   const Tensor k = zeros({3, 5}, DType::f64);
   const Tensor v = zeros({3, 2}, DType::f64);
-  try {
-    (void)attention_forward(q, k, v, false);
-    ADD_FAILURE() << "attention_forward(q [3,4], k [3,5], v [3,2]) returned; a query of width 4 "
-                     "cannot be dotted with a key of width 5.\n  Hint: check the shapes first "
-                     "and throw knob::ShapeError naming q, k and v.";
-  } catch (const ShapeError& e) {
-    SUCCEED() << e.what();
-  } catch (const Error& e) {
-    ADD_FAILURE() << "attention_forward(q [3,4], k [3,5], v [3,2]) threw \"" << e.what()
-                  << "\", which is not a ShapeError.\n  Hint: throw knob::ShapeError.";
-  }
+  EXPECT_TRUE(throws_error<ShapeError>(
+      "attention_forward(q [3,4], k [3,5], v [3,2])",
+      [&] { (void)attention_forward(q, k, v, false); },
+      "a query of width 4 cannot be dotted with a key of width "
+      "5: check the shapes first and throw knob::ShapeError "
+      "naming q, k and v"));
 }
 
 }  // namespace

@@ -153,23 +153,32 @@ TEST(IA3Attention, CrossAttentionWithItsOwnWidths) {
                             tolerance_for(DType::f64)));
 }
 
+TEST(IA3Attention, OneQueryAndOneKey) {
+  Generator gen(7);
+  const Tensor q = randn({1, 3}, gen, DType::f64);
+  const Tensor k = randn({1, 3}, gen, DType::f64);
+  const Tensor v = randn({1, 2}, gen, DType::f64);
+  const Tensor l_k = near_ones(3, gen, DType::f64);
+  const Tensor l_v = near_ones(2, gen, DType::f64);
+  Tensor got;
+  ASSERT_TRUE(runs_without_error(kId, [&] { got = ia3_attention(q, k, v, l_k, l_v, true); }));
+  EXPECT_TRUE(tensors_match("IA3 attention of one query over one key", got, mul(v, l_v),
+                            "with a single key its weight is 1, so the output is that key's "
+                            "value row, scaled by l_v",
+                            tolerance_for(DType::f64)));
+}
+
 TEST(IA3Attention, AVectorOfTheWrongSizeIsAShapeError) {
   const Tensor q = zeros({3, 4}, DType::f64);
   const Tensor k = zeros({5, 4}, DType::f64);
   const Tensor v = zeros({5, 2}, DType::f64);
   const Tensor l_k = ones({5}, DType::f64);  // one per key instead of one per feature
   const Tensor l_v = ones({2}, DType::f64);
-  try {
-    (void)ia3_attention(q, k, v, l_k, l_v, false);
-    ADD_FAILURE() << "ia3_attention(q [3,4], k [5,4], v [5,2], l_k [5], l_v [2]) returned; l_k "
-                     "must have one entry per feature of k (4), not one per key (5).\n  Hint: "
-                     "check l_k.shape() == Shape{d_k} and throw knob::ShapeError.";
-  } catch (const ShapeError& e) {
-    SUCCEED() << e.what();
-  } catch (const Error& e) {
-    ADD_FAILURE() << "ia3_attention with l_k [5] for k [5,4] threw \"" << e.what()
-                  << "\", which is not a ShapeError.\n  Hint: throw knob::ShapeError.";
-  }
+  EXPECT_TRUE(throws_error<ShapeError>(
+      "ia3_attention(q [3,4], k [5,4], v [5,2], l_k [5], l_v [2])",
+      [&] { (void)ia3_attention(q, k, v, l_k, l_v, false); },
+      "l_k must have one entry per feature of k (4), not one per key (5): check both vectors' "
+      "shapes and throw knob::ShapeError"));
 }
 
 }  // namespace

@@ -19,9 +19,9 @@ namespace knob::exercises {
 /// rescales what is read. Only these two vectors train; the projections that made Q, K, V stay
 /// frozen.
 ///
-/// Use knob's ops: mul (a [d] vector broadcasts against [S, d]), matmul_nt, mul_scalar,
-/// masked_fill, softmax, matmul. You cannot call your ex10 solution here (each exercise builds
-/// on its own), so write the attention again. Do not use ia3::IA3Attention.
+/// Use knob's forward ops (mul, matmul, matmul_nt, mul_scalar, masked_fill, softmax, ...). You
+/// cannot call your ex10 solution here (each exercise builds on its own), so write the attention
+/// again. Do not use ia3::IA3Attention or nn::MultiHeadAttention.
 /// @param q queries Q, shape [T, d_k]
 /// @param k keys K, shape [S, d_k]
 /// @param v values V, shape [S, d_v]

@@ -22,14 +22,15 @@ namespace {
 
 constexpr const char* kId = "ex12_ia3_merge";
 constexpr const char* kOutputWeightHint =
-    "output side: W'[i,j] = l[i] * W[i,j] (l has one entry per ROW, i.e. per output); "
-    "reshape l to [out, 1] before multiplying";
-constexpr const char* kOutputBiasHint = "output side: b'[i] = l[i] * b[i] (the bias is scaled too)";
+    "output side: output i of the layer is scaled by l_i; which entries of W does output i "
+    "read? (l has one entry per output, i.e. per ROW of W)";
+constexpr const char* kOutputBiasHint =
+    "output side: the whole output l * (W x + b) is scaled, the bias included";
 constexpr const char* kInputWeightHint =
-    "input side: W'[i,j] = W[i,j] * l[j] (l has one entry per COLUMN, i.e. per input); "
-    "reshape l to [1, in] before multiplying";
+    "input side: input j is scaled by l_j before W sees it; which entries of W multiply "
+    "input j? (l has one entry per input, i.e. per COLUMN of W)";
 constexpr const char* kInputBiasHint =
-    "input side: b' = b unchanged (the bias is added after W (l * x), so l never reaches it)";
+    "input side: where is the bias added, before or after l meets x?";
 
 Tolerance tolerance_for(DType dtype) {
   return dtype == DType::f64 ? Tolerance{1e-12, 1e-10} : Tolerance{1e-6, 1e-5};
@@ -210,13 +211,13 @@ TEST(IA3Merge, OnesChangeNothingAndTheInputsStayAsTheyWere) {
   }));
   const Tolerance exact{0.0, 0.0};
   EXPECT_TRUE(tensors_match("merge_output_scale(W [3,5], b, ones) weight", by_output.weight,
-                            weight_before, "ones are the identity: W' = W", exact));
+                            weight_before, "with l = ones the layer must be unchanged", exact));
   EXPECT_TRUE(tensors_match("merge_output_scale(W [3,5], b, ones) bias", by_output.bias,
-                            bias_before, "ones are the identity: b' = b", exact));
+                            bias_before, "with l = ones the layer must be unchanged", exact));
   EXPECT_TRUE(tensors_match("merge_input_scale(W [3,5], b, ones) weight", by_input.weight,
-                            weight_before, "ones are the identity: W' = W", exact));
+                            weight_before, "with l = ones the layer must be unchanged", exact));
   EXPECT_TRUE(tensors_match("merge_input_scale(W [3,5], b, ones) bias", by_input.bias, bias_before,
-                            "ones are the identity: b' = b", exact));
+                            "with l = ones the layer must be unchanged", exact));
   // Now with real vectors: the arguments must not be written into.
   ASSERT_TRUE(runs_without_error(kId, [&] {
     (void)merge_output_scale(weight, bias, randn({3}, gen, DType::f64));

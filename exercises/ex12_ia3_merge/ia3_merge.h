@@ -17,14 +17,11 @@ struct MergedLinear {
 /// projection, \f$ l_v \f$ on the value projection).
 ///
 /// The layer computes \f$ y = W x + b \f$ (knob and PyTorch store W as [out, in]); IA³ turns it
-/// into \f$ l \odot y \f$. Since \f$ (l \odot (W x + b))_i = \sum_j (l_i W_{ij}) x_j + l_i b_i \f$,
-/// \f[ W' = \mathrm{diag}(l)\, W \ \ (\text{row } i \text{ times } l_i),\qquad
-///     b' = l \odot b \f]
-/// give \f$ W' x + b' = l \odot (W x + b) \f$ for every x.
+/// into \f$ l \odot y \f$. Find \f$ W' \f$ and \f$ b' \f$ with
+/// \f$ W' x + b' = l \odot (W x + b) \f$ for every x.
 ///
-/// Use knob's ops (mul with l reshaped to [out, 1] so that it broadcasts over the columns) or
-/// loops. Return new tensors: the inputs must stay as they are (an adapter keeps the originals
-/// to unmerge exactly).
+/// Use knob's forward ops or loops. Return new tensors: the inputs must stay as they are (an
+/// adapter keeps the originals to unmerge exactly).
 /// @param weight W, shape [out, in]
 /// @param bias b, shape [out]
 /// @param l the output scale, shape [out]
@@ -35,14 +32,13 @@ MergedLinear merge_output_scale(const Tensor& weight, const Tensor& bias, const 
 /// @brief Merge a vector that scales a Linear layer's **input** (IA³'s \f$ l_{ff} \f$: it scales
 /// the hidden activation of the feed-forward block, which is the input of the down projection).
 ///
-/// IA³ turns \f$ y = W x + b \f$ into \f$ y = W (l \odot x) + b \f$. Since
-/// \f$ \sum_j W_{ij} (l_j x_j) = \sum_j (W_{ij} l_j) x_j \f$,
-/// \f[ W' = W\, \mathrm{diag}(l) \ \ (\text{column } j \text{ times } l_j),\qquad b' = b \f]
-/// (the bias is added after the product, so it is not scaled).
+/// IA³ turns \f$ y = W x + b \f$ into \f$ y = W (l \odot x) + b \f$. Find \f$ W' \f$ and
+/// \f$ b' \f$ with \f$ W' x + b' = W (l \odot x) + b \f$ for every x. Same rules as
+/// merge_output_scale.
 /// @param weight W, shape [out, in]
 /// @param bias b, shape [out]
 /// @param l the input scale, shape [in]
-/// @return W' [out, in] and b' = a copy of b [out], in the dtype of W
+/// @return W' [out, in] and b' [out] (new tensors), in the dtype of W
 /// @throws ShapeError when bias is not [out] or l is not [in]
 MergedLinear merge_input_scale(const Tensor& weight, const Tensor& bias, const Tensor& l);
 

@@ -21,8 +21,8 @@ namespace {
 
 constexpr const char* kId = "ex13_adamw_step";
 constexpr const char* kParamHint =
-    "p = p (1 - lr wd) - lr m_hat / (sqrt(v_hat) + eps) with m_hat = m / (1 - beta1^t), "
-    "v_hat = v / (1 - beta2^t) and t this parameter's own update count (1 at its first)";
+    "follow the header's update in order: decay from the old p, the two moments, the bias "
+    "corrections with this parameter's own t (1 at its first update), eps after the root";
 
 Tolerance tolerance_for(DType dtype) {
   return dtype == DType::f64 ? Tolerance{1e-12, 1e-10} : Tolerance{1e-6, 1e-5};

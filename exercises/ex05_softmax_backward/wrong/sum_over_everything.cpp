@@ -1,0 +1,18 @@
+// WRONG (wrong axis): one sum over the whole tensor instead of one per row.
+#include "autograd/error.h"
+#include "autograd/ops.h"
+#include "exercises/ex05_softmax_backward/softmax_backward.h"
+
+namespace knob::exercises {
+
+Tensor softmax_backward(const Tensor& y, const Tensor& g) {
+  if (y.shape() != g.shape()) {
+    throw ShapeError("softmax_backward: y " + shape_str(y.shape()) + " and g " +
+                     shape_str(g.shape()) + " must have the same shape");
+  }
+  // y, g: [..., C]
+  const Tensor row_dot = sum(mul(g, y));  // [..., 1]
+  return mul(y, sub(g, row_dot));         // [..., C]
+}
+
+}  // namespace knob::exercises

@@ -1,0 +1,19 @@
+// WRONG (wrong axis): the coupling sum runs down the columns (axis 0) instead of
+// along each row.
+#include "autograd/error.h"
+#include "autograd/ops.h"
+#include "exercises/ex05_softmax_backward/softmax_backward.h"
+
+namespace knob::exercises {
+
+Tensor softmax_backward(const Tensor& y, const Tensor& g) {
+  if (y.shape() != g.shape()) {
+    throw ShapeError("softmax_backward: y " + shape_str(y.shape()) + " and g " +
+                     shape_str(g.shape()) + " must have the same shape");
+  }
+  // y, g: [..., C]
+  const Tensor row_dot = sum(mul(g, y), {0}, /*keepdim=*/true);  // [..., 1]
+  return mul(y, sub(g, row_dot));                                // [..., C]
+}
+
+}  // namespace knob::exercises
