@@ -132,6 +132,9 @@ void Optimizer::load_state(const NamedTensors& state) {
       if (value.numel() != 1) {
         problems.push_back(
             fmt::format("'{}' must hold one value, has shape {}", key, shape_str(value.shape())));
+      } else if (key == "step" && value.dtype() != DType::i64) {
+        problems.push_back(
+            fmt::format("'step' must be an integer (I64), got {}", dtype_name(value.dtype())));
       } else if (key == "step") {
         new_step = static_cast<std::int64_t>(value.item());
       } else {
@@ -149,13 +152,15 @@ void Optimizer::load_state(const NamedTensors& state) {
         if (params_[i].first != param_name) continue;
         matched = true;
         const Tensor& param = params_[i].second;
-        // Buffers shaped like the parameter (momentum, moments) must match it; 0-d counters are
-        // the only other kind.
-        const bool counter = value.dim() == 0;
+        // Buffers shaped like the parameter (momentum, moments) must match it and be floating;
+        // 0-d integer counters are the only other kind.
+        const bool counter = value.dim() == 0 && value.dtype() == DType::i64;
         if (!counter && value.shape() != param.shape()) {
           problems.push_back(fmt::format("'{}' has shape {} but parameter '{}' is {}", key,
                                          shape_str(value.shape()), param_name,
                                          shape_str(param.shape())));
+        } else if (!counter && value.dtype() == DType::i64) {
+          problems.push_back(fmt::format("'{}' must be floating (F32/F64), got I64", key));
         } else {
           const DType dtype = value.dtype() == DType::i64 ? DType::i64 : param.dtype();
           new_slots[i][slot_name] = value.dtype() == dtype ? value.clone() : value.to(dtype);

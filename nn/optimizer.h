@@ -88,6 +88,12 @@ class Optimizer {
   /// @param index position in params(). @return true when it is decayed.
   bool decays(std::size_t index) const { return decays_.at(index); }
 
+  /// @brief The state buffers ("slots") every parameter has once this optimizer has updated it:
+  /// `exp_avg`, `exp_avg_sq` and `step` for Adam; `momentum_buffer` for SGD with momentum; none
+  /// for plain SGD. A checkpoint's optimizer state is checked against it (nn/checkpoint.h).
+  /// @return the slot names.
+  virtual std::vector<std::string> state_slots() const { return slot_names(); }
+
   /// @brief A copy of everything needed to resume: `step` (0-d i64, the step count), `lr` (0-d
   /// f64), and one entry `<slot>.<parameter name>` per state buffer, e.g.
   /// `exp_avg.blocks.0.attn.l_k`.
