@@ -2,6 +2,8 @@
 #include "cli_main.h"
 
 #include <exception>
+#include <filesystem>
+#include <new>
 #include <string>
 #include <string_view>
 
@@ -81,6 +83,14 @@ int run_cli(int argc, char** argv) {
     return status == 0 ? kExitSuccess : kExitUsage;
   } catch (const knob::Error& e) {
     fmt::print(stderr, "knob: {}\n", one_line(e.what()));
+    return kExitFailure;
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr,
+               "knob: out of memory: a request for memory failed (try a smaller model, "
+               "batch or number of rows)\n");
+    return kExitFailure;
+  } catch (const std::filesystem::filesystem_error& e) {  // the OS refused: path and reason
+    fmt::print(stderr, "knob: {}: {}\n", e.path1().string(), e.code().message());
     return kExitFailure;
   } catch (const std::exception& e) {
     fmt::print(stderr, "knob: internal error (please report it): {}\n", one_line(e.what()));

@@ -58,6 +58,7 @@ struct DigitTrainingResult {
   nn::TrainReport report;       ///< the loop's report (steps run by this call, losses, time)
   std::int64_t start_step = 0;  ///< the step it started from (> 0 when resumed)
   bool finished = true;         ///< all `steps` are done (false when stopped by stop_after)
+  std::int64_t last_checkpoint_step = -1;  ///< step of the last checkpoint written (-1: none)
   /// The global L2 norm of the trainable parameters' gradient (before clipping) at each step of
   /// this call.
   std::vector<double> grad_norms;
@@ -66,9 +67,11 @@ struct DigitTrainingResult {
 /// @brief Train `model` in place. Freezes what `options.trainable` says is frozen.
 ///
 /// With `resume` and an existing `checkpoint_path`, the weights, the optimizer, the step and the
-/// data stream are restored first, so the run continues exactly as if it had never stopped.
-/// With `checkpoint_every` > 0 the checkpoint is written (atomically) every that many steps and
-/// after the last step of this call.
+/// data stream are restored first, so the run continues exactly as if it had never stopped; the
+/// checkpoint must record the same hyper-parameters (only `steps` may differ, with a warning on
+/// standard error). With `checkpoint_every` > 0 the checkpoint is written (atomically) every that
+/// many steps and after the last step of this call, after the step's CSV row and only while the
+/// loss and the weights are finite (a diverged run keeps its last good checkpoint).
 nn::TrainReport train_digits(nn::Transformer& model, const DigitTraining& options);
 /// @brief train_digits() that also says where it started and whether it finished.
 DigitTrainingResult train_digits_resumable(nn::Transformer& model, const DigitTraining& options);
