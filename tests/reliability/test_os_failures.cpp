@@ -1,9 +1,10 @@
 // Every ordinary failure of the system is one clear line naming the path and the reason, with
 // exit status 1, never "internal error" or a signal: a file where a directory is expected, a path
 // under /proc (where nothing can be created, even by root), a name too long, a full device
-// (/dev/full gives ENOSPC), a file-size limit (RLIMIT_FSIZE gives EFBIG), a model too large for the
-// memory there is (checked before allocating; KNOB_MEMORY_LIMIT caps it), running out of memory,
-// and numbers out of range in file names. Runs the real knob program (KNOB_PROGRAM).
+// (/dev/full gives ENOSPC; the test uses a private node of it where it can), a file-size limit
+// (RLIMIT_FSIZE gives EFBIG), a model too large for the memory there is (checked before allocating;
+// KNOB_MEMORY_LIMIT caps it), running out of memory, and numbers out of range in file names. Runs
+// the real knob program (KNOB_PROGRAM).
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -83,16 +84,31 @@ TEST_F(OsFailures, NamesTooLongAndNamesJustShortEnough) {
   EXPECT_TRUE(fs::exists(path(std::string(250, 'm') + "/model.safetensors")));
 }
 
+// The device `name` of /dev, or, where this process may create device nodes (root), a node of
+// the same device in the scratch directory: a knob that wrongly replaced its output would then
+// only replace the copy, never the machine's /dev/full or /dev/null.
+std::string device_like(const std::string& name, const std::string& scratch_path) {
+  struct stat info {};
+  if (::stat(("/dev/" + name).c_str(), &info) != 0 || !S_ISCHR(info.st_mode)) return "";
+  if (::mknod(scratch_path.c_str(), S_IFCHR | 0666, info.st_rdev) == 0) return scratch_path;
+  return "/dev/" + name;  // not root: /dev is not writable, nothing can replace the device
+}
+
 TEST_F(OsFailures, AFullDeviceIsWrittenIntoNeverReplaced) {
+  const std::string full = device_like("full", path("full"));
+  const std::string null = device_like("null", path("null"));
+  if (full.empty() || null.empty()) GTEST_SKIP() << "no /dev/full or /dev/null here";
   struct stat before {};
-  ASSERT_EQ(::stat("/dev/full", &before), 0);
-  EXPECT_TRUE(failed_cleanly(grads("/dev/full"), "/dev/full: write failed after 0 of"));
-  EXPECT_TRUE(failed_cleanly(grads("/dev/full"), "No space left on device"));
+  ASSERT_EQ(::stat(full.c_str(), &before), 0);
+  EXPECT_TRUE(failed_cleanly(grads(full), full + ": write failed after 0 of"));
+  EXPECT_TRUE(failed_cleanly(grads(full), "No space left on device"));
   struct stat after {};
-  ASSERT_EQ(::stat("/dev/full", &after), 0);
-  EXPECT_TRUE(S_ISCHR(after.st_mode));
+  ASSERT_EQ(::stat(full.c_str(), &after), 0);
+  EXPECT_TRUE(S_ISCHR(after.st_mode)) << full << " was replaced";
   EXPECT_EQ(after.st_rdev, before.st_rdev);
-  EXPECT_TRUE(succeeded(grads("/dev/null")));
+  EXPECT_TRUE(succeeded(grads(null)));
+  ASSERT_EQ(::stat(null.c_str(), &after), 0);
+  EXPECT_TRUE(S_ISCHR(after.st_mode)) << null << " was replaced";
 }
 
 TEST_F(OsFailures, AFileSizeLimitIsAnErrorAndKeepsTheOldFile) {

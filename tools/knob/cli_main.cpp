@@ -4,6 +4,7 @@
 #include <exception>
 #include <filesystem>
 #include <new>
+#include <system_error>
 #include <string>
 #include <string_view>
 
@@ -90,7 +91,11 @@ int run_cli(int argc, char** argv) {
                "batch or number of rows)\n");
     return kExitFailure;
   } catch (const std::filesystem::filesystem_error& e) {  // the OS refused: path and reason
-    fmt::print(stderr, "knob: {}: {}\n", e.path1().string(), e.code().message());
+    const std::string path = e.path1().string();
+    fmt::print(stderr, "knob: {}{}\n", path.empty() ? "" : path + ": ", e.code().message());
+    return kExitFailure;
+  } catch (const std::system_error& e) {  // e.g. no thread could be started (ulimit -u)
+    fmt::print(stderr, "knob: the system refused: {}\n", one_line(e.what()));
     return kExitFailure;
   } catch (const std::exception& e) {
     fmt::print(stderr, "knob: internal error (please report it): {}\n", one_line(e.what()));

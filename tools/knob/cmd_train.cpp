@@ -133,8 +133,13 @@ void run_train(const TrainArgs& a) {
                run.start_step + report.steps, a.steps, t.checkpoint_path);
     return;
   }
-  nn::write_model_files(model, out.path());
-  out.commit();
+  try {
+    nn::write_model_files(model, out.path());
+    out.commit();
+  } catch (...) {
+    if (std::filesystem::exists(t.checkpoint_path)) out.keep();  // the run can still be resumed
+    throw;
+  }
   const DigitEvaluation eval = evaluate_digits(model, t.mix, a.digits, a.eval_rows, a.seed + 2);
   fmt::print("trained in {:.1f} s ({:.0f} tokens/s), final loss {:.4f}\n", report.seconds,
              report.tokens_per_s, report.final_smoothed_loss);

@@ -135,6 +135,8 @@ DigitTrainingResult train_digits_resumable(nn::Transformer& model, const DigitTr
   DigitTrainingResult result;
   if (o.resume && !o.checkpoint_path.empty() && std::filesystem::exists(o.checkpoint_path)) {
     result.start_step = resume_from(o, model, optimizer, generators);
+  } else if (o.resume && !o.quiet) {
+    fmt::print("no checkpoint at {} yet: starting at step 0\n", o.checkpoint_path);
   }
   const std::int64_t end =
       o.stop_after > 0 ? std::min(o.steps, result.start_step + o.stop_after) : o.steps;
