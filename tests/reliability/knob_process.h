@@ -39,6 +39,12 @@ struct KnobOptions {
   std::int64_t address_space_limit = -1;  ///< RLIMIT_AS in bytes (-1: unchanged)
 };
 
+/// @brief config.json of a model for the digit tasks (19 tokens, 8 digits) small enough for many
+/// quick training runs, even under the sanitizers: one block of width 16.
+inline constexpr const char* kSmallTrainingConfig =
+    R"({"vocab_size": 19, "d_model": 16, "n_heads": 2, "n_layers": 1, "d_ff": 32,
+        "max_seq_len": 17, "activation": "gelu", "layer_norm_eps": 1e-5})";
+
 /// @brief The whole content of a file ("" when it cannot be read).
 inline std::string file_content(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

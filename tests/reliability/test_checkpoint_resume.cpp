@@ -209,12 +209,14 @@ class ResumeCli : public ScratchDir {
     GTEST_SKIP() << "the knob program is not part of this build";
 #endif
     ScratchDir::SetUp();
+    write_text(path("small.json"), kSmallTrainingConfig);
   }
 
   // knob train of the tiny default model into `out` (30 steps of 16 rows unless `extra` says
   // otherwise), plus `extra`.
   KnobRun train(const std::vector<std::string>& extra, const std::string& out = "m") {
-    std::vector<std::string> args = {"train", "-q", "--out", path(out)};
+    std::vector<std::string> args = {"train", "-q",     "--config", path("small.json"),
+                                     "--out", path(out)};
     for (const auto& [option, value] : std::vector<std::pair<std::string, std::string>>{
              {"--steps", "30"}, {"--warmup", "5"}, {"--batch", "16"}, {"--eval-rows", "16"}}) {
       if (std::find(extra.begin(), extra.end(), option) == extra.end()) {
@@ -322,22 +324,29 @@ TEST_F(ResumeCli, TemporariesOfDeadWritersAreRemoved) {
 }
 
 TEST_F(ResumeCli, RunsKilledAtAnyMomentResumeToTheSameModel) {
-  ASSERT_TRUE(succeeded(train({}, "straight")));
-  // Kill the same run at different moments (during steps, checkpoint writes or the final
-  // commit), resuming each time; the end must be the uninterrupted run's model, bit for bit.
-  for (const int milliseconds : {150, 300, 450, 600}) {
-    const pid_t pid =
-        start_knob({"train", "--steps", "30", "--warmup", "5", "--batch", "16", "--eval-rows", "16",
-                    "-q", "--out", path("m"), "--checkpoint-every", "1", "--resume"},
-                   path("killed"));
+  const std::vector<std::string> run = {"--steps", "80", "--checkpoint-every", "1", "--resume"};
+  ASSERT_TRUE(succeeded(train({"--steps", "80"}, "straight")));
+  // Kill the same run at different moments — while stepping, writing a checkpoint or the CSV,
+  // committing — resuming each time; the end must be the uninterrupted run's model, bit for bit.
+  for (const int milliseconds : {0, 3, 11, 29, 47}) {
+    std::vector<std::string> args = {"train",   "-q",       "--config", path("small.json"), "--out",
+                                     path("m"), "--warmup", "5",        "--batch",          "16"};
+    args.insert(args.end(), run.begin(), run.end());
+    const pid_t pid = start_knob(args, path("killed"));
+    // Once it has written a checkpoint (or ended), wait a little more, then kill it.
+    int status = 0;
+    for (int i = 0; i < 2000 && ::waitpid(pid, &status, WNOHANG) == 0; ++i) {
+      if (fs::exists(staged("checkpoint.safetensors"))) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(milliseconds));
     ::kill(pid, SIGKILL);
-    finish_knob(pid, path("killed"));
+    ::waitpid(pid, &status, 0);
   }
-  ASSERT_TRUE(succeeded(train({"--checkpoint-every", "1", "--resume"})));
+  ASSERT_TRUE(succeeded(train(run)));
   EXPECT_EQ(file_content(path("m/model.safetensors")),
             file_content(path("straight/model.safetensors")));
-  EXPECT_EQ(csv_steps(path("m/metrics.csv")), one_to(30));
+  EXPECT_EQ(csv_steps(path("m/metrics.csv")), one_to(80));
   EXPECT_EQ(temporaries(), std::vector<std::string>{});
   EXPECT_FALSE(fs::exists(path(".m.partial")));
 }

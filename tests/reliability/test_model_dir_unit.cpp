@@ -190,11 +190,16 @@ class ModelDirCli : public ScratchDir {
     GTEST_SKIP() << "the knob program is not part of this build";
 #endif
     ScratchDir::SetUp();
+    write_text(path("small.json"), kSmallTrainingConfig);
   }
 
   std::vector<std::string> train_args(const std::string& steps, const std::string& lr = "3e-3") {
-    return {"train", "--steps", steps, "--warmup", "5",       "--batch",     "16",
-            "--lr",  lr,        "-q",  "--out",    path("m"), "--eval-rows", "16"};
+    return {"train",   "--config", path("small.json"),
+            "--steps", steps,      "--warmup",
+            "5",       "--batch",  "16",
+            "--lr",    lr,         "-q",
+            "--out",   path("m"),  "--eval-rows",
+            "16"};
   }
 
   // A trained model directory m/ and what it holds.
@@ -220,11 +225,15 @@ TEST_F(ModelDirCli, ADivergedRunLeavesTheDirectoryAsItWas) {
 
 TEST_F(ModelDirCli, RunningOutOfSpaceLeavesTheDirectoryAsItWas) {
   const auto before = trained();
-  // The weights (430 kB) do not fit under the limit: the write fails with EFBIG, as it would
-  // with ENOSPC on a full disk, after metrics.csv and the loss curve were written.
+  // The weights do not fit under the limit, the logs do: the weights' write fails with EFBIG,
+  // as it would with ENOSPC on a full disk, after metrics.csv and the loss curve were written.
+  const auto limit = static_cast<std::int64_t>(fs::file_size(path("m/model.safetensors")) / 2);
+  ASSERT_LT(static_cast<std::int64_t>(fs::file_size(path("m/loss_curve.svg"))), limit);
+  ASSERT_LT(static_cast<std::int64_t>(fs::file_size(path("m/metrics.csv"))), limit);
   const KnobRun run =
-      run_knob(train_args("20"), path("log"), {.env = {}, .file_size_limit = 200000});
-  EXPECT_TRUE(failed_cleanly(run, "File too large"));
+      run_knob(train_args("20"), path("log"), {.env = {}, .file_size_limit = limit});
+  EXPECT_TRUE(failed_cleanly(run, "model.safetensors: write failed"));
+  EXPECT_TRUE(contains(run.err, "File too large")) << run.err;
   EXPECT_EQ(tree(path("m")), before);
   EXPECT_EQ(leftovers(dir_), std::vector<std::string>{});
   expect_loadable();
