@@ -1,7 +1,6 @@
 #include "ia3/adapter_file.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -186,12 +185,9 @@ AdapterFile load_adapter(const std::string& path) {
     check_vector(name, t, problems);
     if (adapter.base_config && !block_prefix(name).empty() && !ends_with(name, kPeftSuffix)) {
       const auto& c = *adapter.base_config;
-      const std::string digits = block_prefix(name);
-      std::int64_t block = 0;
-      const auto [end, error] =
-          std::from_chars(digits.data(), digits.data() + digits.size(), block);
+      const long block = std::stol(block_prefix(name));
       const std::int64_t want = ends_with(name, ".l_ff") ? c.d_ff : c.d_model;
-      if (error != std::errc() || end != digits.data() + digits.size() || block >= c.n_layers) {
+      if (block >= c.n_layers) {
         problems.push_back(fmt::format("'{}': the base model has {} blocks", name, c.n_layers));
       } else if (t.size(0) != want) {
         problems.push_back(

@@ -3,8 +3,8 @@
 // under /proc (where nothing can be created, even by root), a name too long, a full device
 // (/dev/full gives ENOSPC; the test uses a private node of it where it can), a file-size limit
 // (RLIMIT_FSIZE gives EFBIG), a model too large for the memory there is (checked before allocating;
-// KNOB_MEMORY_LIMIT caps it), running out of memory, and numbers out of range in file names. Runs
-// the real knob program (KNOB_PROGRAM).
+// KNOB_MEMORY_LIMIT caps it), and running out of memory. Runs the real knob program
+// (KNOB_PROGRAM).
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -155,16 +155,6 @@ TEST_F(OsFailures, OutOfMemoryIsAnErrorNotAnInternalError) {
   EXPECT_TRUE(failed_cleanly(run, "out of memory")) << "see knob_process.h";
   EXPECT_FALSE(fs::exists(path("m")));
 #endif
-}
-
-TEST_F(OsFailures, AnAdapterNamingABlockBeyondLongIsAnError) {
-  const nn::TransformerConfig c = tiny_config();
-  nn::write_safetensors(path("a.safetensors"),
-                        {{"blocks.99999999999999999999999.attn.l_k", full({c.d_model}, 1.0)}},
-                        {{"format", "knob-ia3"}, {"base_config", c.to_json()}});
-  EXPECT_TRUE(failed_cleanly(
-      knob({"export-peft", "--adapter", path("a.safetensors"), "--out", path("peft")}),
-      "the base model has 1 blocks"));
 }
 
 }  // namespace
