@@ -2,7 +2,6 @@
 
 #include <filesystem>
 #include <numeric>
-#include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -39,10 +38,14 @@ bool is_listed_ia3_kind(const std::string& name, const std::vector<std::string>&
 
 namespace {
 
-// Choose what trains (the base weights or some IA³ vectors); returns the trainable parameters
-// and the names never weight-decayed.
-std::pair<nn::NamedTensors, std::vector<std::string>> set_trainable(nn::Transformer& model,
-                                                                    const DigitTraining& o) {
+// The parameters that train, and those of them never weight-decayed.
+struct TrainableParameters {
+  nn::NamedTensors params;
+  std::vector<std::string> no_decay;
+};
+
+// Choose what trains (the base weights or some IA³ vectors).
+TrainableParameters set_trainable(nn::Transformer& model, const DigitTraining& o) {
   if (o.trainable == nn::Trainable::ia3) {
     if (!model.ia3_enabled()) model.enable_ia3();
     model.freeze_all_but_ia3();
@@ -126,8 +129,9 @@ DigitTrainingResult train_digits_resumable(nn::Transformer& model, const DigitTr
                       o.n_digits, 2 * o.n_digits + 1, model.config().max_seq_len));
     }
   }
-  const auto [params, no_decay] = set_trainable(model, o);
-  nn::AdamW optimizer(params, o.lr, o.betas, 1e-8, o.weight_decay, no_decay);
+  const TrainableParameters trainable = set_trainable(model, o);
+  const nn::NamedTensors& params = trainable.params;
+  nn::AdamW optimizer(params, o.lr, o.betas, 1e-8, o.weight_decay, trainable.no_decay);
   nn::WarmupCosineSchedule schedule(o.lr, o.lr * o.min_lr_fraction, std::min(o.warmup, o.steps),
                                     o.steps);
   Generator data(o.seed);
