@@ -100,7 +100,7 @@ DigitTrainingResult train_staged(nn::Transformer& model, const DigitTraining& t,
 }
 
 void run_train(const TrainArgs& a) {
-  nn::TransformerConfig config;  // SPEC.md's tiny default
+  nn::TransformerConfig config;  // docs/spec.md's tiny default
   if (!a.config_path.empty()) config = nn::TransformerConfig::load(a.config_path);
   config.validate();
   nn::check_model_fits(config, DType::f32, nn::ModelUse::training,
@@ -157,7 +157,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--out", a->out,
                   "Model directory to write (default: model); replaced as a whole when the run "
                   "succeeds, left as it was otherwise");
-  cmd->add_option("--config", a->config_path, "config.json (default: SPEC.md's tiny model)");
+  cmd->add_option("--config", a->config_path, "config.json (default: docs/spec.md's tiny model)");
   cmd->add_option("--tasks", a->tasks,
                   "Comma-separated tasks: copy, reverse, increment, decrement, "
                   "reverse_increment, sort (task@neutral shows it under the neutral token)");
