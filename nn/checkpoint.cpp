@@ -3,6 +3,7 @@
 #include <bit>
 #include <map>
 #include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -20,6 +21,19 @@ constexpr const char* kVersion = "1";
 constexpr const char* kRunPrefix = "run.";
 /// At most this many problems are listed in one error message.
 constexpr std::size_t kMaxProblemsListed = 12;
+/// At most this many bytes of a text read from the file (a key, a recorded setting) are quoted.
+constexpr std::size_t kQuotedBytes = 64;
+
+// A text read from the file as an error message may quote it: one line (control characters
+// shown as '?'), cut after kQuotedBytes bytes with its full length said.
+std::string from_file(std::string_view text) {
+  std::string out(text.substr(0, kQuotedBytes));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  if (text.size() > kQuotedBytes) out += fmt::format("... ({} bytes)", text.size());
+  return out;
+}
 
 // Every Dropout below `module` (which need not be owned by a shared_ptr), as `rng.model.<path>`.
 void add_dropout_generators(const Module& module, const std::string& path,
@@ -88,14 +102,15 @@ void compare_settings(const std::map<std::string, std::string>& metadata,
           fmt::format("it does not record the run's '{}' (now {})", setting.name, setting.value));
     } else if (found->second != setting.value) {
       const std::string change = fmt::format("{}: {} in the checkpoint, {} now", setting.name,
-                                             found->second, setting.value);
+                                             from_file(found->second), setting.value);
       (setting.may_change ? changes : problems).push_back(change);
     }
   }
   for (const auto& [key, value] : metadata) {
     if (key.starts_with(kRunPrefix) && !expected.contains(key)) {
       problems.push_back(fmt::format("it records a setting '{}' = {} that this run does not have",
-                                     key.substr(std::string(kRunPrefix).size()), value));
+                                     from_file(key.substr(std::string(kRunPrefix).size())),
+                                     from_file(value)));
     }
   }
 }
@@ -150,13 +165,36 @@ void check_optimizer_state(const Optimizer& optimizer, const NamedTensors& state
     const std::int64_t* values = t.data<std::int64_t>();
     for (std::int64_t i = 0; i < t.numel(); ++i) {
       if (values[i] < 0) {
-        problems.push_back(fmt::format("optimizer counter '{}' is negative", key));
+        problems.push_back(fmt::format("optimizer counter '{}' is negative", from_file(key)));
         break;
       }
     }
   }
   const std::vector<std::string> bad = non_finite_tensors(state, "optimizer.");
   problems.insert(problems.end(), bad.begin(), bad.end());
+}
+
+// The saved parameters as the model will hold them: F32/F64, and finite once converted to the
+// parameter's dtype (an F64 value beyond F32's range would become infinite).
+void check_parameter_values(Module& model, const NamedTensors& params,
+                            std::vector<std::string>& problems) {
+  std::map<std::string, Tensor> own;
+  for (const auto& [name, t] : model.named_parameters()) own.emplace(name, t);
+  for (const auto& [name, t] : params) {
+    const auto found = own.find(name);
+    if (found == own.end() || t.shape() != found->second.shape()) continue;  // reported already
+    if (!is_floating(t.dtype())) {
+      problems.push_back(
+          fmt::format("'model.{}' is {}; parameters are F32 or F64", name, dtype_name(t.dtype())));
+      continue;
+    }
+    const DType dtype = found->second.dtype();
+    const std::int64_t bad = count_non_finite(t.dtype() == dtype ? t : t.to(dtype));
+    if (bad > 0) {
+      problems.push_back(fmt::format("'model.{}' holds {} NaN or infinite value{} (of {}) as {}",
+                                     name, bad, bad == 1 ? "" : "s", t.numel(), dtype_name(dtype)));
+    }
+  }
 }
 
 // "a; b; c" with at most kMaxProblemsListed entries and the number left out.
@@ -205,9 +243,8 @@ void check_format(const std::string& path, const std::map<std::string, std::stri
   const auto version = metadata.find("version");
   if (version == metadata.end() || version->second != kVersion) {
     throw FileError(
-        path,
-        fmt::format("checkpoint version '{}' is not supported (knob reads '{}')",
-                    version == metadata.end() ? "" : version->second.substr(0, 40), kVersion));
+        path, fmt::format("checkpoint version '{}' is not supported (knob reads '{}')",
+                          version == metadata.end() ? "" : from_file(version->second), kVersion));
   }
 }
 
@@ -245,8 +282,7 @@ std::int64_t load_checkpoint(const std::string& path, Module& model, Optimizer& 
   } catch (const ShapeError& e) {
     problems.emplace_back(e.what());
   }
-  const std::vector<std::string> bad_params = non_finite_tensors(params, "model.");
-  problems.insert(problems.end(), bad_params.begin(), bad_params.end());
+  check_parameter_values(model, params, problems);
   check_optimizer_state(optimizer, optimizer_state, problems);
   const auto gens = generator_keys(model, generators);
   check_generator_states(by_key, gens, problems);
@@ -256,7 +292,7 @@ std::int64_t load_checkpoint(const std::string& path, Module& model, Optimizer& 
   for (const auto& [key, gen] : gens) known.insert(key);
   for (const auto& [key, t] : file.tensors) {
     if (!known.contains(key) && !key.starts_with("model.") && !key.starts_with("optimizer.")) {
-      problems.push_back(fmt::format("unexpected key '{}'", key));
+      problems.push_back(fmt::format("unexpected key '{}'", from_file(key)));
     }
   }
   if (!changes.empty() && changed == nullptr)
