@@ -212,6 +212,7 @@ void write_in_place(const std::string& path, std::string_view bytes) {
 }  // namespace
 
 void atomic_write_bytes(const std::string& path, std::string_view bytes) {
+  if (path.empty()) throw FileError("(empty path)", "an output file needs a name");
   struct stat existing {};
   const bool exists = ::lstat(path.c_str(), &existing) == 0;
   if (!exists && errno != ENOENT) {  // a file where a directory is expected, a name too long...

@@ -31,6 +31,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+/// Remove the directories `dirs` (outermost first) that are still empty, innermost first.
+void remove_empty_directories(const std::vector<fs::path>& dirs) {
+  for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) ::rmdir(it->c_str());
+}
+
 constexpr std::size_t kNameMax = 255;  // NAME_MAX of Linux file systems
 constexpr const char* kStagingSuffix = ".partial";
 
@@ -88,6 +93,33 @@ void refuse_working_directory(const std::string& target, const struct stat& info
     }
     if (dir == dir.root_path()) break;
   }
+}
+
+/// Create `dir` and its missing ancestors. @return the directories created, outermost first.
+std::vector<fs::path> create_parents(const std::string& target, const fs::path& dir) {
+  std::vector<fs::path> missing;
+  struct stat info {};
+  for (fs::path p = dir; !p.empty() && ::lstat(p.c_str(), &info) != 0; p = p.parent_path()) {
+    missing.push_back(p);
+    if (p == p.root_path()) break;
+  }
+  std::vector<fs::path> created;
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (::mkdir(it->c_str(), 0777) == 0) {
+      created.push_back(*it);
+    } else if (errno != EEXIST) {
+      const int error = errno;
+      remove_empty_directories(created);
+      throw FileError(target, fmt::format("cannot create its parent directory '{}': {}",
+                                          it->string(), os_reason(error)));
+    }
+  }
+  if (::stat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+    remove_empty_directories(created);
+    throw FileError(target, fmt::format("cannot use '{}' as its parent directory: {}", dir.string(),
+                                        os_reason(ENOTDIR)));
+  }
+  return created;
 }
 
 /// Check what is at the target now (nothing, a directory, or a link to replace).
@@ -198,9 +230,9 @@ void link_or_copy(const fs::path& from, const fs::path& to, bool is_link) {
   }
 }
 
-/// Take the lock of an existing directory that is about to be exchanged, so that no other
-/// writer can take the old directory for a staging directory while it is being removed. The
-/// only other holder is a writer finishing its own commit, for a moment: wait up to 2 s.
+/// Take the lock of an existing directory that is about to be replaced: its holder is the writer
+/// that committed it, finishing that commit, for a moment (wait up to 2 s), so that two commits
+/// of one target never overlap.
 int lock_old_directory(const std::string& target, const fs::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) throw FileError(target, "cannot open it: " + os_reason(errno));
@@ -214,11 +246,13 @@ int lock_old_directory(const std::string& target, const fs::path& path) {
   throw FileError(target, "cannot lock it for replacement: " + os_reason(error));
 }
 
-/// Put the directory `staging` in the place of `target` (which exists); afterwards the old
-/// directory (or link) is at `staging`. One atomic exchange where the file system offers it;
-/// otherwise two renames (readers may then find no directory for a moment).
-void exchange(const std::string& target, const fs::path& staging, const fs::path& path) {
-  if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) return;
+/// Put the directory `incoming` in the place of `path` (which exists). One atomic exchange where
+/// the file system offers it; otherwise two renames (readers may then find no directory for a
+/// moment). @return where the old directory (or link) is now, to be removed.
+fs::path exchange(const std::string& target, const fs::path& incoming, const fs::path& path) {
+  if (::renameat2(AT_FDCWD, incoming.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
+    return incoming;
+  }
   if (errno != EINVAL && errno != ENOSYS) {
     throw FileError(target, "cannot replace it with the new directory: " + os_reason(errno));
   }
@@ -226,12 +260,34 @@ void exchange(const std::string& target, const fs::path& staging, const fs::path
   if (::rename(path.c_str(), aside.c_str()) != 0) {
     throw FileError(target, "cannot move it aside: " + os_reason(errno));
   }
-  if (::rename(staging.c_str(), path.c_str()) != 0) {
+  if (::rename(incoming.c_str(), path.c_str()) != 0) {
     const int error = errno;
     ::rename(aside.c_str(), path.c_str());
     throw FileError(target, "cannot replace it with the new directory: " + os_reason(error));
   }
-  if (::rename(aside.c_str(), staging.c_str()) != 0) fs::remove_all(aside);
+  return aside;
+}
+
+/// Replace the existing `path` by the complete staging directory `staging`, and remove the old
+/// directory. The staging directory first moves to a name of the old directories' kind: were the
+/// process killed after the exchange, the staging name must not hold the old directory, which
+/// the next resumed run would take for its own unfinished one. Killed before the exchange, the
+/// new directory goes the way of an old one and `path` stays as it was.
+void replace_existing(const std::string& target, const fs::path& staging, const fs::path& path) {
+  const fs::path incoming = old_directory_path(path);
+  if (::rename(staging.c_str(), incoming.c_str()) != 0) {
+    throw FileError(target, "cannot move the new directory into place: " + os_reason(errno));
+  }
+  fs::path old;
+  try {
+    old = exchange(target, incoming, path);
+  } catch (...) {
+    // Back to the staging name for a retry, unless another writer has taken that name meanwhile.
+    ::renameat2(AT_FDCWD, incoming.c_str(), AT_FDCWD, staging.c_str(), RENAME_NOREPLACE);
+    throw;
+  }
+  std::error_code ignored;
+  fs::remove_all(old, ignored);
 }
 
 }  // namespace
@@ -243,14 +299,14 @@ StagedDirectory::StagedDirectory(const std::string& target, std::vector<std::str
   target_abs_ = absolute.string();
   staging_ =
       (absolute.parent_path() / staging_name_for(target, absolute.filename().string())).string();
-  std::error_code ec;
-  fs::create_directories(absolute.parent_path(), ec);
-  if (ec) {
-    throw FileError(target, fmt::format("cannot create its parent directory '{}': {}",
-                                        absolute.parent_path().string(), ec.message()));
+  created_parents_ = create_parents(target, absolute.parent_path());
+  try {
+    check_target(target, absolute);
+    lock_staging();
+  } catch (...) {
+    remove_empty_directories(created_parents_);
+    throw;
   }
-  check_target(target, absolute);
-  lock_staging();
   remove_stale_old_directories(absolute);
   try {
     prepare(start);
@@ -264,6 +320,7 @@ StagedDirectory::~StagedDirectory() {
   if (!committed_ && !keep_) {
     std::error_code ignored;
     fs::remove_all(staging_, ignored);
+    remove_empty_directories(created_parents_);  // a failed writer leaves no trace
   }
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
@@ -383,18 +440,10 @@ void StagedDirectory::commit() {
       old_lock = lock_old_directory(target_, target);
     }
     try {
-      exchange(target_, staging_, target);
+      replace_existing(target_, staging_, target);
     } catch (...) {
       if (old_lock >= 0) ::close(old_lock);
       throw;
-    }
-    // The old directory (or link) is now at the staging name, locked by us: remove it.
-    const fs::path trash = old_directory_path(target);
-    std::error_code ignored;
-    if (::rename(staging_.c_str(), trash.c_str()) == 0) {
-      fs::remove_all(trash, ignored);
-    } else {
-      fs::remove_all(staging_, ignored);
     }
     if (old_lock >= 0) ::close(old_lock);
   }

@@ -13,9 +13,10 @@
 ///    interleaving its files with the first one's;
 /// 2. writes every new file into the staging directory (each one atomically, atomic_file.h);
 /// 3. commit(): carries the entries of the existing target that the writer does not own over
-///    into the staging directory (as hard links: a user's notes or adapters stay), exchanges the
-///    staging directory and the target in one `renameat2(RENAME_EXCHANGE)`, and removes the old
-///    directory.
+///    into the staging directory (as hard links: a user's notes or adapters stay), renames the
+///    staging directory to `.<name>.old-<pid>-<n>`, exchanges it with the target in one
+///    `renameat2(RENAME_EXCHANGE)`, and removes the old directory, which the exchange left at
+///    that name (a killed writer's `.old-` directories are removed by the next writer).
 ///
 /// Until commit() the target is not touched at all: a failed, diverged, out-of-space or killed
 /// run leaves it exactly as it was, and readers (which take no lock) see the old directory or the
@@ -31,6 +32,7 @@
 /// \endcode
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -58,7 +60,7 @@ class StagedDirectory {
   StagedDirectory(const std::string& target, std::vector<std::string> owned,
                   Start start = Start::fresh);
   /// @brief Releases the lock. An uncommitted staging directory is removed, unless keep() was
-  /// called.
+  /// called, and so are the parent directories the constructor created (when still empty).
   ~StagedDirectory();
   StagedDirectory(const StagedDirectory&) = delete;
   StagedDirectory& operator=(const StagedDirectory&) = delete;
@@ -102,6 +104,7 @@ class StagedDirectory {
   std::string target_abs_;  // absolute, without a trailing separator
   std::string staging_;     // absolute
   std::vector<std::string> owned_;
+  std::vector<std::filesystem::path> created_parents_;  // made by the constructor, outermost first
   int lock_fd_ = -1;
   bool committed_ = false;
   bool keep_ = false;
