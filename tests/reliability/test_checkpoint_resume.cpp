@@ -275,7 +275,8 @@ TEST_F(ResumeCli, OtherHyperParametersAreRefusedAndMoreStepsWarned) {
       failed_cleanly(train({"--resume", "--lr", "0.01"}), "lr: 0.003 in the checkpoint, 0.01 now"));
   EXPECT_TRUE(failed_cleanly(train({"--resume", "--batch", "8"}), "batch: 16 in the checkpoint"));
   EXPECT_TRUE(failed_cleanly(train({"--resume", "--tasks", "copy"}), "data: 8 digits of"));
-  EXPECT_TRUE(failed_cleanly(train({"--resume", "--seed", "4"}), "seed: 1 in the checkpoint"));
+  EXPECT_TRUE(
+      failed_cleanly(train({"--resume", "--seed", "4"}), "seed: 0 in the checkpoint, 4 now"));
   EXPECT_EQ(file_content(staged("checkpoint.safetensors")), saved);
 
   const KnobRun longer = train({"--resume", "--steps", "32", "--stop-after", "2"});

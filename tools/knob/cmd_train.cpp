@@ -66,6 +66,7 @@ DigitTraining recipe(const TrainArgs& a) {
   t.warmup = a.warmup;
   t.weight_decay = a.weight_decay;
   t.seed = a.seed + 1;
+  t.recorded_seed = a.seed;
   t.quiet = a.quiet;
   t.title = fmt::format("knob train: {}", a.tasks);
   t.checkpoint_every = a.checkpoint_every;

@@ -91,7 +91,7 @@ std::vector<nn::RunSetting> run_settings(const DigitTraining& o, const nn::Trans
       {"weight_decay", fmt::format("{}", o.weight_decay)},
       {"clip_norm", fmt::format("{}", o.clip_norm)},
       {"betas", fmt::format("{} {}", o.betas.beta1, o.betas.beta2)},
-      {"seed", fmt::format("{}", o.seed)}};
+      {"seed", fmt::format("{}", o.recorded_seed.value_or(o.seed))}};
 }
 
 // Restore the run from its checkpoint; returns the step to continue from.

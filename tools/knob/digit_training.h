@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,11 @@ struct DigitTraining {
   std::vector<std::string> ia3_vectors = {"l_k", "l_v", "l_ff"};
   /// Rows come from here when set (the digit-task fields `mix` and `n_digits` are then unused).
   BatchSource source;
-  std::uint64_t seed = 0;                         ///< data order
+  std::uint64_t seed = 0;  ///< data order
+  /// The seed a checkpoint records as the run's `seed` setting (default: `seed`). knob train
+  /// derives `seed` from its --seed and records the --seed, so that refusing a resume with another
+  /// --seed names the two values the user gave.
+  std::optional<std::uint64_t> recorded_seed;
   nn::Trainable trainable = nn::Trainable::full;  ///< which parameters train
   std::string csv_path;                           ///< metrics CSV ("" none)
   std::string plot_path;                          ///< loss-curve SVG ("" none)
