@@ -4,9 +4,10 @@
 #include <exception>
 #include <filesystem>
 #include <new>
-#include <system_error>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -89,6 +90,10 @@ int run_cli(int argc, char** argv) {
     fmt::print(stderr,
                "knob: out of memory: a request for memory failed (try a smaller model, "
                "batch or number of rows)\n");
+    return kExitFailure;
+  } catch (const std::length_error& e) {  // a container asked for more than it can ever hold
+    fmt::print(stderr, "knob: out of memory: a request for memory was too large ({})\n",
+               one_line(e.what()));
     return kExitFailure;
   } catch (const std::filesystem::filesystem_error& e) {  // the OS refused: path and reason
     const std::string path = e.path1().string();
