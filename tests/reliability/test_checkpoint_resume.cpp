@@ -130,6 +130,34 @@ std::vector<Damage> damages() {
       {"optimizer step not an integer",
        [](nn::NamedTensors& t) { tensor_named(t, "optimizer.step") = scalar(1e300, DType::f64); },
        "'step' must be an integer"},
+      {"negative second moment",
+       [w](nn::NamedTensors& t) {
+         tensor_named(t, "optimizer.exp_avg_sq." + w).data<float>()[1] = -1.0F;
+       },
+       "'exp_avg_sq." + w + "' holds a negative value"},
+      {"counter beyond the optimizer's step",
+       [w](nn::NamedTensors& t) { tensor_named(t, "optimizer.step." + w) = int_tensor({99}, {}); },
+       "counter 'step." + w + "' is 99, beyond the optimizer's step 2"},
+      {"counter that is not a scalar",
+       [w](nn::NamedTensors& t) {
+         tensor_named(t, "optimizer.step." + w) = int_tensor({1, 1}, {2});
+       },
+       "'step." + w + "' must be an I64 scalar (a counter)"},
+      // F64 values beyond F32's range are finite in the file but infinite in this F32 model.
+      {"parameter beyond F32's range",
+       [](nn::NamedTensors& t) {
+         Tensor& p = tensor_named(t, "model.ln_f.weight");
+         p = p.to(DType::f64);
+         p.data<double>()[0] = 1e300;
+       },
+       "'model.ln_f.weight' holds 1 NaN or infinite value (of"},
+      {"moment beyond F32's range",
+       [w](nn::NamedTensors& t) {
+         Tensor& m = tensor_named(t, "optimizer.exp_avg." + w);
+         m = m.to(DType::f64);
+         m.data<double>()[0] = -1e300;
+       },
+       "'exp_avg." + w + "' holds 1 NaN or infinite value(s) as f32"},
       {"generator all zeros",
        [](nn::NamedTensors& t) {
          tensor_named(t, "rng.data") = int_tensor({0, 0, 0, 0}, {4});
