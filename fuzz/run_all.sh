@@ -36,6 +36,7 @@ targets=(
   "fuzz_state_dict  16384 state_dict.dict"
   "fuzz_adapter     16384 adapter.dict"
   "fuzz_cli         1024  cli.dict         -close_fd_mask=3"
+  "fuzz_commands    4096  commands.dict    -close_fd_mask=3"
 )
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}"
