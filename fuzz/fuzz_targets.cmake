@@ -11,6 +11,8 @@
 #                     (ia3::import_peft), then attached to a tiny Transformer
 #   fuzz_patterns     ia3::check_pattern() and SelectorMatcher on a pattern and module paths
 #   fuzz_cli          the knob command line, run_cli(), one argument per input line
+#   fuzz_commands     whole knob commands (train, eval, grads, compare, finetune, export-peft,
+#                     import-peft) run on damaged fixture files and hostile output paths
 #   make_seed_corpus  writes fuzz/corpus/ (an ordinary program, not a fuzzer)
 
 set(_knob_fuzz_dir ${CMAKE_CURRENT_LIST_DIR})
@@ -44,10 +46,12 @@ if(TARGET knob)
     endif()
   endforeach()
   get_target_property(_knob_cli_libraries knob LINK_LIBRARIES)
-  knob_add_fuzzer(fuzz_cli ${_knob_cli_files})
-  target_include_directories(fuzz_cli PRIVATE ${PROJECT_SOURCE_DIR}/tools/knob)
-  target_link_libraries(fuzz_cli PRIVATE ${_knob_cli_libraries})
-  target_compile_definitions(fuzz_cli PRIVATE KNOB_VERSION="${PROJECT_VERSION}")
+  foreach(target fuzz_cli fuzz_commands)
+    knob_add_fuzzer(${target} ${_knob_cli_files})
+    target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tools/knob)
+    target_link_libraries(${target} PRIVATE ${_knob_cli_libraries})
+    target_compile_definitions(${target} PRIVATE KNOB_VERSION="${PROJECT_VERSION}")
+  endforeach()
 endif()
 
 add_executable(make_seed_corpus ${_knob_fuzz_dir}/make_seed_corpus.cpp)

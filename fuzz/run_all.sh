@@ -40,6 +40,7 @@ targets=(
   "fuzz_adapter     1048576 adapter.dict"
   "fuzz_patterns    16384   patterns.dict"
   "fuzz_cli         1024    cli.dict         -close_fd_mask=3"
+  "fuzz_commands    4096    commands.dict    -close_fd_mask=3"
 )
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}"

@@ -61,6 +61,12 @@ class Adam : public Optimizer {
   void update(std::size_t index, Tensor& param, const Tensor& grad) override;
   /// @brief {"exp_avg", "exp_avg_sq", "step"}. @return the slot names.
   std::vector<std::string> slot_names() const override { return {"exp_avg", "exp_avg_sq", "step"}; }
+  /// @brief The second moment `exp_avg_sq` is never negative. @param slot a slot name.
+  /// @return true for `exp_avg_sq`.
+  bool non_negative_slot(const std::string& slot) const override { return slot == "exp_avg_sq"; }
+  /// @brief The per-parameter update count `step` is a counter. @param slot a slot name.
+  /// @return true for `step`.
+  bool counter_slot(const std::string& slot) const override { return slot == "step"; }
 
  private:
   template <class T>

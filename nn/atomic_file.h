@@ -11,6 +11,17 @@
 /// 4. `fsync` the directory, so the rename itself survives a crash.
 ///
 /// If anything fails before step 3, the temporary file is removed and the target is untouched.
+/// Where the file system allows it, the temporary starts unnamed (Linux's O_TMPFILE) and gets its
+/// temporary name only once complete, so even a process killed mid-write leaves nothing behind;
+/// otherwise a temporary left by a killed process is removed by the next write of the same file
+/// (its name records the writer's process id, so a live writer's file is never touched).
+///
+/// What is at `path` decides what "replace" means:
+/// - nothing, a regular file, or a symbolic link: replaced by the new file; a link is replaced
+///   itself, never written through (the file it points to is left alone);
+/// - a character device or a pipe (`/dev/null`, `/dev/stdout`, a FIFO): written into, since
+///   there is no file to keep (and `/dev/full` then reports "No space left on device");
+/// - a directory, a socket or a block device: a FileError.
 #pragma once
 
 #include <cstdint>
@@ -37,9 +48,16 @@ void atomic_write(const std::string& path, const std::function<void(std::ostream
 /// permission bits.
 /// @param path the file to create or replace; its directory must exist.
 /// @param bytes the complete new content.
-/// @throws FileError naming `path` when the file cannot be written (the old file is kept and no
-///         temporary file is left behind).
+/// @throws FileError naming `path` and the system's reason (e.g. "No space left on device")
+///         when the file cannot be written (the old file is kept and no temporary file is left
+///         behind), or when `path` is a directory, a socket or a block device.
 void atomic_write_bytes(const std::string& path, std::string_view bytes);
+
+/// @brief Create the directory `path` and its missing parents (nothing to do when it exists).
+/// @param path the directory an output goes into.
+/// @throws FileError naming `path` and the system's reason, e.g. "Not a directory" when a file
+///         stands where a directory is expected, or "Read-only file system".
+void ensure_directory(const std::string& path);
 
 namespace testing {
 

@@ -2,7 +2,8 @@
 /// @brief nn::MetricsLog: a CSV file with one row of numbers per logging call.
 #pragma once
 
-#include <fstream>
+#include <cstddef>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -26,18 +27,29 @@ class MetricsLog {
   /// @brief Open (create or truncate) `path` and write the header.
   ///
   /// With `append`, an existing non-empty file is kept and new rows go after its rows (for a
-  /// resumed run); its first line must then equal the header.
+  /// resumed run); its first line must then equal the header. Rows whose first value is above
+  /// `keep_rows_through` are dropped first (a run resumed from its checkpoint at step s keeps the
+  /// rows up to s and writes the later ones again, so each step has exactly one row), and so is
+  /// a last line cut short by a killed writer.
+  ///
+  /// The file is never written through a symbolic link: a link at `path` is replaced by a new
+  /// file (with append, one holding the rows read through the link).
   /// @param path the CSV file.
   /// @param columns column names: non-empty, unique, without commas, quotes or line breaks.
   /// @param append keep an existing file with the same header.
-  /// @throws ValueError on bad column names; FileError (nn/file_error.h) when the file cannot be
-  /// opened or, with append, has a different header.
-  MetricsLog(const std::string& path, std::vector<std::string> columns, bool append = false);
+  /// @param keep_rows_through with append: the largest first-column value of the rows kept.
+  /// @throws ValueError on bad column names; FileError (nn/file_error.h) naming the file and the
+  /// system's reason when it cannot be opened or, with append, has a different header.
+  MetricsLog(const std::string& path, std::vector<std::string> columns, bool append = false,
+             double keep_rows_through = std::numeric_limits<double>::infinity());
+  ~MetricsLog();
+  MetricsLog(const MetricsLog&) = delete;
+  MetricsLog& operator=(const MetricsLog&) = delete;
 
   /// @brief Write one row and flush it.
   /// @param values one number per column, in column order.
-  /// @throws ValueError when the count differs from the column count; FileError when the write
-  /// fails (disk full...).
+  /// @throws ValueError when the count differs from the column count; FileError naming the file
+  /// and the system's reason when the write fails (disk full, file too large...).
   void log(const std::vector<double>& values);
 
   /// @brief The column names. @return the header, in order.
@@ -51,7 +63,7 @@ class MetricsLog {
  private:
   std::string path_;
   std::vector<std::string> columns_;
-  std::ofstream file_;
+  int fd_ = -1;  // opened for appending
   std::size_t rows_written_ = 0;
 };
 

@@ -7,7 +7,9 @@
 #include "autograd/random.h"
 #include "nn/atomic_file.h"
 #include "nn/file_error.h"
+#include "nn/finite_state.h"
 #include "nn/safetensors.h"
+#include "nn/staged_directory.h"
 #include "nn/weights_file.h"
 
 namespace knob::nn {
@@ -32,13 +34,28 @@ NamedTensors base_parameters(const Transformer& model) {
   return out;
 }
 
-void save_model_dir(const Transformer& model, const std::string& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw FileError(fmt::format("{}: cannot create the directory: {}", dir, ec.message()));
+const std::vector<std::string>& model_dir_files() {
+  static const std::vector<std::string> names = {"config.json", "model.safetensors", "metrics.csv",
+                                                 "loss_curve.svg", "checkpoint.safetensors"};
+  return names;
+}
+
+void write_model_files(const Transformer& model, const std::string& dir) {
+  const NamedTensors weights = base_parameters(model);
+  const std::vector<std::string> bad = non_finite_tensors(weights);
+  if (!bad.empty()) {
+    throw ValueError(fmt::format("{}: not saving a model with NaN or infinite weights: {}", dir,
+                                 fmt::join(bad, "; ")));
+  }
   atomic_write_bytes((fs::path(dir) / "config.json").string(), model.config().to_json() + "\n");
-  write_safetensors((fs::path(dir) / "model.safetensors").string(), base_parameters(model),
+  write_safetensors((fs::path(dir) / "model.safetensors").string(), weights,
                     {{"format", "knob"}, {"config", model.config().to_json()}});
+}
+
+void save_model_dir(const Transformer& model, const std::string& dir) {
+  StagedDirectory out(dir, model_dir_files());
+  write_model_files(model, out.path());
+  out.commit();
 }
 
 std::shared_ptr<Transformer> load_model_dir(const std::string& dir, DType dtype) {

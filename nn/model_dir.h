@@ -4,17 +4,35 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "nn/transformer.h"
 
 namespace knob::nn {
 
-/// @brief Write `dir/config.json` and `dir/model.safetensors` (creating dir). Each file is
-/// replaced atomically, so a crash never leaves a half-written model in place of a good one.
-/// IA³ vectors, if enabled, are not part of the base model and are not written.
-/// @param model the model. @param dir the directory.
-/// @throws FileError when the directory or a file cannot be written.
+/// @brief The files knob writes in a model directory: `config.json`, `model.safetensors`,
+/// `metrics.csv`, `loss_curve.svg` and `checkpoint.safetensors`. A model directory is replaced
+/// as one unit (StagedDirectory): these names are replaced or removed together; other entries
+/// (a user's notes, an adapter) are kept.
+/// @return the names.
+const std::vector<std::string>& model_dir_files();
+
+/// @brief Write `dir/config.json` and `dir/model.safetensors` as one unit: both new files or,
+/// after any failure (a full disk, a crash), the directory exactly as it was
+/// (StagedDirectory, nn/staged_directory.h: written beside it, then exchanged atomically). The
+/// other files of model_dir_files() that `dir` held belong to the replaced model and go; every
+/// other entry stays. IA³ vectors, if enabled, are not part of the base model and are not written.
+/// @param model the model (every weight finite). @param dir the directory (created if needed).
+/// @throws ValueError when a weight is NaN or infinite (nothing is written); FileError naming the
+/// directory and the reason when it cannot be written or another process is writing it.
 void save_model_dir(const Transformer& model, const std::string& dir);
+
+/// @brief Write `config.json` and `model.safetensors` into an existing directory, e.g. the
+/// staging directory of a StagedDirectory that also receives a run's metrics.
+/// @param model the model (every weight finite). @param dir an existing directory.
+/// @throws ValueError when a weight is NaN or infinite (nothing is written); FileError when a
+/// file cannot be written.
+void write_model_files(const Transformer& model, const std::string& dir);
 
 /// @brief Read a model directory written by save_model_dir (or by any tool following docs/spec.md).
 ///

@@ -2,7 +2,9 @@
 /// @brief nn::Optimizer: parameter bookkeeping, step(), and state()/load_state().
 #include "nn/optimizer.h"
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -19,6 +21,45 @@ namespace {
 void check_rate(const std::string& optimizer, const char* what, double value) {
   if (!std::isfinite(value) || value < 0.0) {
     throw ValueError(fmt::format("{}: {} must be finite and >= 0, got {}", optimizer, what, value));
+  }
+}
+
+// A state buffer as the optimizer will hold it: finite (a value of an F64 file beyond the range
+// of an F32 parameter has become infinite), and not negative where the optimizer needs that.
+void check_buffer(const std::string& key, const Tensor& buffer, bool non_negative,
+                  std::vector<std::string>& problems) {
+  if (buffer.dtype() == DType::i64) {
+    const std::int64_t* values = buffer.data<std::int64_t>();
+    if (std::any_of(values, values + buffer.numel(), [](std::int64_t v) { return v < 0; })) {
+      problems.push_back(fmt::format("counter '{}' is negative", key));
+    }
+    return;
+  }
+  const std::vector<double> values = buffer.to_vector();
+  const auto non_finite =
+      std::count_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); });
+  if (non_finite > 0) {
+    problems.push_back(fmt::format("'{}' holds {} NaN or infinite value(s) as {}", key, non_finite,
+                                   dtype_name(buffer.dtype())));
+  } else if (non_negative &&
+             std::any_of(values.begin(), values.end(), [](double v) { return v < 0.0; })) {
+    problems.push_back(fmt::format("'{}' holds a negative value, which it never can", key));
+  }
+}
+
+// A parameter's own step counter counts its updates, one at most per optimizer step.
+void check_counters(const NamedTensors& params,
+                    const std::vector<std::map<std::string, Tensor>>& slots, std::int64_t step,
+                    std::vector<std::string>& problems) {
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    for (const auto& [slot_name, buffer] : slots[i]) {
+      if (buffer.dtype() != DType::i64 || buffer.numel() != 1) continue;
+      const std::int64_t count = buffer.data<std::int64_t>()[0];
+      if (step >= 0 && count > step) {
+        problems.push_back(fmt::format("counter '{}.{}' is {}, beyond the optimizer's step {}",
+                                       slot_name, params[i].first, count, step));
+      }
+    }
   }
 }
 
@@ -132,8 +173,11 @@ void Optimizer::load_state(const NamedTensors& state) {
       if (value.numel() != 1) {
         problems.push_back(
             fmt::format("'{}' must hold one value, has shape {}", key, shape_str(value.shape())));
+      } else if (key == "step" && value.dtype() != DType::i64) {
+        problems.push_back(
+            fmt::format("'step' must be an integer (I64), got {}", dtype_name(value.dtype())));
       } else if (key == "step") {
-        new_step = static_cast<std::int64_t>(value.item());
+        new_step = value.data<std::int64_t>()[0];  // exactly: a double holds 53 bits
       } else {
         new_lr = value.item();
       }
@@ -149,28 +193,38 @@ void Optimizer::load_state(const NamedTensors& state) {
         if (params_[i].first != param_name) continue;
         matched = true;
         const Tensor& param = params_[i].second;
-        // Buffers shaped like the parameter (momentum, moments) must match it; 0-d counters are
-        // the only other kind.
-        const bool counter = value.dim() == 0;
-        if (!counter && value.shape() != param.shape()) {
+        // A counter slot holds a 0-d integer; every other slot (momentum, moments) is a
+        // floating buffer shaped like its parameter.
+        const bool counter = counter_slot(slot_name);
+        if (counter && (value.dim() != 0 || value.dtype() != DType::i64)) {
+          problems.push_back(fmt::format("'{}' must be an I64 scalar (a counter), got {} {}", key,
+                                         dtype_name(value.dtype()), shape_str(value.shape())));
+        } else if (!counter && value.shape() != param.shape()) {
           problems.push_back(fmt::format("'{}' has shape {} but parameter '{}' is {}", key,
                                          shape_str(value.shape()), param_name,
                                          shape_str(param.shape())));
+        } else if (!counter && value.dtype() == DType::i64) {
+          problems.push_back(fmt::format("'{}' must be floating (F32/F64), got I64", key));
         } else {
           const DType dtype = value.dtype() == DType::i64 ? DType::i64 : param.dtype();
-          new_slots[i][slot_name] = value.dtype() == dtype ? value.clone() : value.to(dtype);
+          Tensor buffer = value.dtype() == dtype ? value.clone() : value.to(dtype);
+          check_buffer(key, buffer, non_negative_slot(slot_name), problems);
+          new_slots[i][slot_name] = std::move(buffer);
         }
       }
       if (matched) break;
     }
     if (!matched) {
+      const std::string shown =
+          key.size() <= 64 ? key : fmt::format("{}... ({} bytes)", key.substr(0, 64), key.size());
       problems.push_back(
           fmt::format("unexpected key '{}' (not step, lr, or <slot>.<parameter> "
                       "with a known slot and parameter)",
-                      key));
+                      shown));
     }
   }
   if (new_step < 0) problems.emplace_back("missing or negative 'step'");
+  check_counters(params_, new_slots, new_step, problems);
   if (new_lr < 0.0 || !std::isfinite(new_lr)) problems.emplace_back("missing or invalid 'lr'");
 
   if (!problems.empty()) {

@@ -88,6 +88,12 @@ class Optimizer {
   /// @param index position in params(). @return true when it is decayed.
   bool decays(std::size_t index) const { return decays_.at(index); }
 
+  /// @brief The state buffers ("slots") every parameter has once this optimizer has updated it:
+  /// `exp_avg`, `exp_avg_sq` and `step` for Adam; `momentum_buffer` for SGD with momentum; none
+  /// for plain SGD. A checkpoint's optimizer state is checked against it (nn/checkpoint.h).
+  /// @return the slot names.
+  virtual std::vector<std::string> state_slots() const { return slot_names(); }
+
   /// @brief A copy of everything needed to resume: `step` (0-d i64, the step count), `lr` (0-d
   /// f64), and one entry `<slot>.<parameter name>` per state buffer, e.g.
   /// `exp_avg.blocks.0.attn.l_k`.
@@ -97,8 +103,10 @@ class Optimizer {
   /// @brief Replace the whole state with one returned by state() (of an optimizer of the same
   /// kind over parameters of the same names and shapes).
   /// @param state the saved entries; values are converted to the parameter's dtype.
-  /// @throws ValueError listing every unknown key, missing `step`/`lr`, or shape mismatch at once;
-  /// nothing is changed in that case.
+  /// @throws ValueError listing at once every unknown key, a missing or invalid `step`/`lr`, a
+  /// shape mismatch, a buffer that is not F32/F64 or not finite once converted to its parameter's
+  /// dtype (1e300 in an F32 model), a negative value in a non_negative_slot(), or a per-parameter
+  /// counter beyond `step`; nothing is changed in that case.
   void load_state(const NamedTensors& state);
 
  protected:
@@ -111,6 +119,23 @@ class Optimizer {
   /// @brief The slot names this optimizer uses (for load_state() to recognise keys).
   /// @return e.g. {"exp_avg", "exp_avg_sq", "step"}.
   virtual std::vector<std::string> slot_names() const = 0;
+
+  /// @brief Is every value of the buffer `slot` at least zero in a valid state (a second moment
+  /// \f$v = \sum (1-\beta_2)\beta_2^k g^2 \ge 0\f$, whose square root the update takes)?
+  /// load_state() refuses a negative value there.
+  /// @param slot a slot name. @return false unless the optimizer says so.
+  virtual bool non_negative_slot(const std::string& slot) const {
+    (void)slot;
+    return false;
+  }
+
+  /// @brief Is the buffer `slot` a 0-d I64 counter (Adam's per-parameter `step`) rather than a
+  /// floating buffer shaped like its parameter? load_state() holds each slot to its kind.
+  /// @param slot a slot name. @return false unless the optimizer says so.
+  virtual bool counter_slot(const std::string& slot) const {
+    (void)slot;
+    return false;
+  }
 
   /// @brief Does parameter `index` already have the buffer `slot`?
   /// @param index position in params(). @param slot slot name. @return true if created.

@@ -37,6 +37,10 @@ class SGD : public Optimizer {
 
   /// @brief The momentum coefficient. @return \f$\mu\f$.
   double momentum() const { return momentum_; }
+  /// @brief {"momentum_buffer"} with momentum, none without. @return the slot names.
+  std::vector<std::string> state_slots() const override {
+    return momentum_ != 0.0 ? slot_names() : std::vector<std::string>{};
+  }
 
  protected:
   /// @brief The update above, on raw buffers.

@@ -103,7 +103,7 @@ TrainReport train_loop(const TrainOptions& options,
     csv = std::make_unique<MetricsLog>(
         options.csv_path,
         std::vector<std::string>{"step", "loss", "loss_smoothed", "lr", "tokens_per_s", "seconds"},
-        /*append=*/options.start_step > 0);
+        /*append=*/options.start_step > 0, static_cast<double>(options.start_step));
   }
 
   const double beta = options.smoothing;
@@ -127,7 +127,7 @@ TrainReport train_loop(const TrainOptions& options,
     }
     const double smoothed = beta_power < 1.0 ? average / (1.0 - beta_power) : result.loss;
     report.final_smoothed_loss = smoothed;
-    const bool stop = !finite && options.stop_on_nonfinite;
+    const bool stop = (!finite || result.diverged) && options.stop_on_nonfinite;
     const bool last = done == options.steps || stop;
 
     window_loss_sum += result.loss;
@@ -165,12 +165,15 @@ TrainReport train_loop(const TrainOptions& options,
       if (progress) {
         progress->finish();
         fmt::print(options.progress_out,
-                   "training stopped at step {}: the loss is {} (try a smaller learning rate or "
-                   "gradient clipping)\n",
-                   done, result.loss);
+                   "training stopped at step {}: {} (try a smaller learning rate or gradient "
+                   "clipping)\n",
+                   done,
+                   finite ? "the weights became NaN or infinite"
+                          : fmt::format("the loss is {}", result.loss));
       }
       break;
     }
+    if (options.after_step) options.after_step(done);
   }
   if (progress) progress->finish();
 

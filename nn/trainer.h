@@ -18,6 +18,9 @@ struct StepResult {
   double loss = 0.0;        ///< the step's training loss
   std::int64_t tokens = 0;  ///< tokens (or examples) processed, for throughput; 0 if meaningless
   double lr = std::numeric_limits<double>::quiet_NaN();  ///< the rate used (NaN: not reported)
+  /// The step left the model in a state that cannot go on (e.g. a NaN or infinite weight after
+  /// an update from a finite loss): the loop stops as for a non-finite loss.
+  bool diverged = false;
 };
 
 /// @brief How train_loop() runs and what it writes.
@@ -35,6 +38,9 @@ struct TrainOptions {
   double smoothing = 0.9;            ///< EMA factor β of the smoothed loss, in [0, 1)
   std::optional<bool> plot_log_y;    ///< log-scale loss axis; unset: automatic (see train_loop)
   bool stop_on_nonfinite = true;     ///< stop when the loss becomes NaN or infinite
+  /// Called after each step that did not diverge, once its CSV row is written, with the number
+  /// of steps done (e.g. to write a checkpoint: a checkpoint then never runs ahead of the CSV).
+  std::function<void(std::int64_t steps_done)> after_step;
 };
 
 /// @brief What happened in a train_loop() call.
@@ -91,9 +97,11 @@ std::vector<double> ema_smooth(const std::vector<double>& values, double beta);
 ///   logarithmic when `plot_log_y` says so or, if unset, when every loss is positive and the
 ///   largest is over 30 times the smallest.
 ///
-/// When a loss is NaN or infinite (and `stop_on_nonfinite`), the loop stops after recording it,
-/// says so on the progress stream (unless quiet), still writes the CSV row and the picture, and
-/// returns with `diverged` set. Exceptions from `step_fn` propagate (rows already written stay).
+/// When a loss is NaN or infinite or the step says it `diverged` (and `stop_on_nonfinite`), the
+/// loop stops after recording it, says so on the progress stream (unless quiet), still writes the
+/// CSV row and the picture, skips `after_step`, and returns with `diverged` set. Exceptions from
+/// `step_fn` propagate (rows already written stay). A resumed loop (start_step > 0) appends to
+/// the CSV after dropping its rows beyond start_step, so every step has exactly one row.
 /// @param options what to run and where to write.
 /// @param step_fn one training step, given its 0-based index.
 /// @return the report.

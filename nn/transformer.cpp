@@ -3,22 +3,24 @@
 #include <fmt/format.h>
 
 #include "autograd/ops.h"
+#include "nn/memory_budget.h"
 
 namespace knob::nn {
 
 namespace {
 
 // The config, validated before any member is built (so a bad config fails with its own
-// message, not with the first layer's).
-const TransformerConfig& validated(const TransformerConfig& config) {
+// message, not with the first layer's), and its weights checked against the memory there is.
+const TransformerConfig& validated(const TransformerConfig& config, DType dtype) {
   config.validate();
+  check_model_fits(config, dtype, ModelUse::weights);
   return config;
 }
 
 }  // namespace
 
 Transformer::Transformer(const TransformerConfig& config, Generator& gen, DType dtype)
-    : config_(validated(config)) {
+    : config_(validated(config, dtype)) {
   const std::int64_t C = config.d_model;
   tok_emb_ =
       register_module("tok_emb", std::make_shared<Embedding>(config.vocab_size, C, gen, dtype));

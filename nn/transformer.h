@@ -47,7 +47,8 @@ class Transformer : public Module {
   /// @param config the sizes (validated).
   /// @param gen generator for the initial values.
   /// @param dtype f32 (default) or f64.
-  /// @throws ValueError listing every invalid config value.
+  /// @throws ValueError listing every invalid config value, or when the weights would not fit
+  /// in the memory available (nn/memory_budget.h; nothing is allocated then).
   Transformer(const TransformerConfig& config, Generator& gen, DType dtype = DType::f32);
 
   /// @brief The class name. @return "Transformer".

@@ -2,8 +2,12 @@
 #include "cli_main.h"
 
 #include <exception>
+#include <filesystem>
+#include <new>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -81,6 +85,22 @@ int run_cli(int argc, char** argv) {
     return status == 0 ? kExitSuccess : kExitUsage;
   } catch (const knob::Error& e) {
     fmt::print(stderr, "knob: {}\n", one_line(e.what()));
+    return kExitFailure;
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr,
+               "knob: out of memory: a request for memory failed (try a smaller model, "
+               "batch or number of rows)\n");
+    return kExitFailure;
+  } catch (const std::length_error& e) {  // a container asked for more than it can ever hold
+    fmt::print(stderr, "knob: out of memory: a request for memory was too large ({})\n",
+               one_line(e.what()));
+    return kExitFailure;
+  } catch (const std::filesystem::filesystem_error& e) {  // the OS refused: path and reason
+    const std::string path = e.path1().string();
+    fmt::print(stderr, "knob: {}{}\n", path.empty() ? "" : path + ": ", e.code().message());
+    return kExitFailure;
+  } catch (const std::system_error& e) {  // e.g. no thread could be started (ulimit -u)
+    fmt::print(stderr, "knob: the system refused: {}\n", one_line(e.what()));
     return kExitFailure;
   } catch (const std::exception& e) {
     fmt::print(stderr, "knob: internal error (please report it): {}\n", one_line(e.what()));

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "nn/file_error.h"
+#include "nn/path_identity.h"
 #include "nn/safetensors.h"
 
 namespace knob::cli {
@@ -43,6 +45,11 @@ Difference difference(const Tensor& actual, const Tensor& expected) {
 }
 
 void run_compare(const CompareArgs& args) {
+  if (nn::same_path(args.expected, args.actual)) {
+    throw FileError(args.actual,
+                    "is also the expected file; comparing a file with itself "
+                    "checks nothing");
+  }
   const double atol = args.atol >= 0 ? args.atol : args.rtol * 1e-3;
   const nn::SafetensorsFile actual = nn::read_safetensors(args.actual);
   const nn::SafetensorsFile expected = nn::read_safetensors(args.expected);

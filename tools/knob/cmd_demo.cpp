@@ -20,6 +20,7 @@
 #include "ia3/adapter_bank.h"
 #include "ia3/adapter_file.h"
 #include "ia3_commands.h"
+#include "nn/atomic_file.h"
 #include "nn/model_dir.h"
 #include "nn/svg_plot.h"
 
@@ -134,7 +135,7 @@ void run_demo(DemoArgs a) {
     a.batch = std::min(a.batch, 32);
     a.eval_rows = std::min(a.eval_rows, 128);
   }
-  std::filesystem::create_directories(a.out_dir);
+  nn::ensure_directory(a.out_dir);
   const auto original = tasks::parse_task_mix("copy,reverse,increment");
   const auto new_task = tasks::parse_task_mix("reverse_increment@neutral");
   const auto second_task = tasks::parse_task_mix("decrement@neutral");

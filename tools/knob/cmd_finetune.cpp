@@ -3,6 +3,8 @@
 // weight trains; the result is a new model directory).
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -12,7 +14,10 @@
 #include "digit_training.h"
 #include "ia3/adapter.h"
 #include "ia3/adapter_file.h"
+#include "nn/memory_budget.h"
 #include "nn/model_dir.h"
+#include "nn/path_identity.h"
+#include "nn/staged_directory.h"
 #include "tasks/vocabulary.h"
 
 namespace knob::cli {
@@ -54,7 +59,17 @@ void run_finetune(FinetuneArgs a) {
   }
   const bool ia3 = a.method == "ia3";
   if (a.out.empty()) a.out = ia3 ? "adapter.safetensors" : "model-finetuned";
+  nn::refuse_outputs_over_inputs(
+      nn::directory_and_files("--model", a.model_dir, {"config.json", "model.safetensors"}),
+      ia3 ? std::vector<nn::PathArgument>{{"--out", a.out}}
+          : nn::directory_and_files("--out", a.out, nn::model_dir_files()));
+  std::optional<nn::StagedDirectory> staged;  // full: the new model directory, locked from now
+  if (!ia3) staged.emplace(a.out, nn::model_dir_files());
   std::shared_ptr<nn::Transformer> model = nn::load_model_dir(a.model_dir);
+  if (!ia3) {
+    nn::check_model_fits(model->config(), DType::f32, nn::ModelUse::training,
+                         std::int64_t{a.batch} * (2 * std::int64_t{a.digits} + 1));
+  }
   const DigitTraining recipe = finetune_recipe(a, ia3 ? nn::Trainable::ia3 : nn::Trainable::full);
 
   std::unique_ptr<ia3::Adapter> adapter;
@@ -77,7 +92,8 @@ void run_finetune(FinetuneArgs a) {
     base_unchanged = adapter->base_unchanged();
     ia3::save_adapter(a.out, {adapter->vectors(), adapter->config(), model->config()});
   } else {
-    nn::save_model_dir(*model, a.out);
+    nn::write_model_files(*model, staged->path());
+    staged->commit();
   }
   if (a.json) {
     nlohmann::json out = {{"method", a.method},

@@ -6,6 +6,7 @@
 #include "nn/file_error.h"
 #include "nn/gradient_reference.h"
 #include "nn/model_dir.h"
+#include "nn/path_identity.h"
 #include "nn/safetensors.h"
 
 namespace knob::cli {
@@ -30,6 +31,11 @@ DType parse_dtype(const std::string& text) {
 void run_grads(const GradsArgs& args) {
   const nn::Trainable mode = nn::parse_trainable(args.trainable);
   const DType dtype = parse_dtype(args.dtype);
+  std::vector<nn::PathArgument> inputs =
+      nn::directory_and_files("--model", args.model_dir, {"config.json", "model.safetensors"});
+  inputs.push_back({"--batch", args.batch});
+  inputs.push_back({"--adapter", args.adapter});
+  nn::refuse_outputs_over_inputs(inputs, {{"--out", args.out}});
   std::shared_ptr<nn::Transformer> model = nn::load_model_dir(args.model_dir, dtype);
   if (!args.adapter.empty()) {
     nn::load_ia3_vectors_file(*model, args.adapter);

@@ -1,6 +1,7 @@
 // `knob export-peft` / `knob import-peft`: IA³ adapters to and from PEFT's directory format.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -9,6 +10,8 @@
 #include "ia3_commands.h"
 #include "nn/file_error.h"
 #include "nn/model_dir.h"
+#include "nn/path_identity.h"
+#include "nn/staged_directory.h"
 
 namespace knob::cli {
 
@@ -25,14 +28,27 @@ struct ImportArgs {
   std::string model;
 };
 
+// The files of a PEFT directory, written (and replaced) together.
+const std::vector<std::string> kPeftFiles = {"adapter_config.json", "adapter_model.safetensors"};
+
 void run_export(const ExportArgs& a) {
+  nn::refuse_outputs_over_inputs({{"--adapter", a.adapter}},
+                                 nn::directory_and_files("--out", a.out, kPeftFiles));
+  nn::StagedDirectory out(a.out, kPeftFiles);
   const ia3::AdapterFile adapter = ia3::load_adapter(a.adapter);
-  ia3::export_peft(adapter, a.out);
+  ia3::export_peft(adapter, out.path());
+  out.commit();
   fmt::print("wrote {}/adapter_config.json and {}/adapter_model.safetensors ({} vectors)\n", a.out,
              a.out, adapter.vectors.size());
 }
 
 void run_import(const ImportArgs& a) {
+  std::vector<nn::PathArgument> inputs = nn::directory_and_files("--in", a.in, kPeftFiles);
+  for (const nn::PathArgument& model_input :
+       nn::directory_and_files("--model", a.model, {"config.json", "model.safetensors"})) {
+    inputs.push_back(model_input);
+  }
+  nn::refuse_outputs_over_inputs(inputs, {{"--out", a.out}});
   ia3::AdapterFile adapter = ia3::import_peft(a.in);
   if (!a.model.empty()) {
     // Check every vector against the base model by attaching the adapter to it.

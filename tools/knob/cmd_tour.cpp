@@ -1,6 +1,5 @@
 // `knob tour`: a two-minute walk through knob's autograd, printed step by step.
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 
@@ -11,6 +10,7 @@
 #include "autograd/ops.h"
 #include "autograd/random.h"
 #include "commands.h"
+#include "nn/atomic_file.h"
 
 namespace knob::cli {
 
@@ -54,9 +54,9 @@ void run_tour(const std::string& out_dir) {
   Tensor W = randn({2, 3}, gen, DType::f64).set_name("W").requires_grad_();
   Tensor input = tensor({1, -1, 2}, {3, 1}, DType::f64).set_name("input");
   Tensor loss = sum(relu(matmul(W, input)));
-  std::filesystem::create_directories(out_dir);
+  nn::ensure_directory(out_dir);
   const std::string path = (std::filesystem::path(out_dir) / "tour_graph.dot").string();
-  std::ofstream(path) << to_dot(loss);
+  nn::atomic_write_bytes(path, to_dot(loss));
   fmt::print("wrote {} (render it: dot -Tsvg {} -o tour_graph.svg)\n", path, path);
   fmt::print("\nNext: knob gradcheck checks every op; the tutorials/ folder has the lessons.\n");
 }

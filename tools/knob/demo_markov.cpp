@@ -16,6 +16,7 @@
 
 #include "autograd/tape.h"
 #include "digit_training.h"
+#include "nn/atomic_file.h"
 #include "nn/model_dir.h"
 #include "nn/svg_plot.h"
 #include "tasks/markov.h"
@@ -90,7 +91,7 @@ void run_markov_demo(MarkovDemoOptions o) {
         "fine-tuning steps ({}) must all be >= 1",
         o.pretrain_batch, o.batch, o.eval_rows, o.pretrain_steps, o.finetune_steps));
   }
-  std::filesystem::create_directories(o.out_dir);
+  nn::ensure_directory(o.out_dir);
   auto say = [&](const std::string& line) {
     if (!o.json) fmt::print("{}\n", line);
   };

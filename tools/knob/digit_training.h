@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,11 @@ struct DigitTraining {
   std::vector<std::string> ia3_vectors = {"l_k", "l_v", "l_ff"};
   /// Rows come from here when set (the digit-task fields `mix` and `n_digits` are then unused).
   BatchSource source;
-  std::uint64_t seed = 0;                         ///< data order
+  std::uint64_t seed = 0;  ///< data order
+  /// The seed a checkpoint records as the run's `seed` setting (default: `seed`). knob train
+  /// derives `seed` from its --seed and records the --seed, so that refusing a resume with another
+  /// --seed names the two values the user gave.
+  std::optional<std::uint64_t> recorded_seed;
   nn::Trainable trainable = nn::Trainable::full;  ///< which parameters train
   std::string csv_path;                           ///< metrics CSV ("" none)
   std::string plot_path;                          ///< loss-curve SVG ("" none)
@@ -58,6 +63,7 @@ struct DigitTrainingResult {
   nn::TrainReport report;       ///< the loop's report (steps run by this call, losses, time)
   std::int64_t start_step = 0;  ///< the step it started from (> 0 when resumed)
   bool finished = true;         ///< all `steps` are done (false when stopped by stop_after)
+  std::int64_t last_checkpoint_step = -1;  ///< step of the last checkpoint written (-1: none)
   /// The global L2 norm of the trainable parameters' gradient (before clipping) at each step of
   /// this call.
   std::vector<double> grad_norms;
@@ -66,9 +72,11 @@ struct DigitTrainingResult {
 /// @brief Train `model` in place. Freezes what `options.trainable` says is frozen.
 ///
 /// With `resume` and an existing `checkpoint_path`, the weights, the optimizer, the step and the
-/// data stream are restored first, so the run continues exactly as if it had never stopped.
-/// With `checkpoint_every` > 0 the checkpoint is written (atomically) every that many steps and
-/// after the last step of this call.
+/// data stream are restored first, so the run continues exactly as if it had never stopped; the
+/// checkpoint must record the same hyper-parameters (only `steps` may differ, with a warning on
+/// standard error). With `checkpoint_every` > 0 the checkpoint is written (atomically) every that
+/// many steps and after the last step of this call, after the step's CSV row and only while the
+/// loss and the weights are finite (a diverged run keeps its last good checkpoint).
 nn::TrainReport train_digits(nn::Transformer& model, const DigitTraining& options);
 /// @brief train_digits() that also says where it started and whether it finished.
 DigitTrainingResult train_digits_resumable(nn::Transformer& model, const DigitTraining& options);
