@@ -1,10 +1,11 @@
 // matmul, matmul_nt and matmul_tn split between threads, forward and backward, against the
 // naive triple loop (kernels::scalar::gemm).
 //
-// batched_gemm (autograd/ops/matmul.cpp) splits a product of at least 8 MFLOP four ways: by
-// rows of C (one product with N <= M, and a batch folded into the rows of a shared weight's
-// product), by columns of C (one product with N > M) and by batch entries. Every case below is
-// large enough to split and is run on 1 and on 2 threads: the two results must be bit-identical
+// batched_gemm (autograd/ops/matmul.cpp) splits a product of at least 8 MFLOP three ways: by
+// rows of C (whenever a is not transposed and b is one matrix, a's batch folded into the rows;
+// and a single matmul_tn with N <= M), by columns of C (a single matmul_tn with N > M) and by
+// batch entries. Every case below is large enough to split, N > M and N < M where the shape
+// matters, and is run on 1 and on 2 threads: the two results must be bit-identical
 // (each element is computed by the same operations whichever thread computes it) and both must
 // agree with the naive loop to within the error bound of a length-K sum,
 // |error| <= 2 K u Σ_p |a_ip b_pj| (u the unit roundoff), since the packed kernel adds in a
@@ -190,17 +191,17 @@ void check_case(const Case& c) {
 // M = 40, K = 200, N = 520: 2·M·K·N = 8.3 MFLOP, above the 8 MFLOP threshold for splitting.
 std::vector<Case> cases() {
   return {
-      {"matmul, N > M: split by columns", Layout::nn, {40, 200}, {200, 520}},
-      {"matmul, N < M: split by rows", Layout::nn, {520, 200}, {200, 40}},
+      {"matmul, N above M: split by rows", Layout::nn, {40, 200}, {200, 520}},
+      {"matmul, N below M: split by rows", Layout::nn, {520, 200}, {200, 40}},
       {"matmul, shared weight: batch folded into rows", Layout::nn, {4, 10, 200}, {200, 520}},
       {"matmul, batched: split by batch", Layout::nn, {2, 40, 200}, {2, 200, 520}},
       {"matmul, broadcast batch", Layout::nn, {2, 1, 20, 100}, {2, 100, 520}},
-      {"matmul_nt, N > M: split by columns", Layout::nt, {40, 200}, {520, 200}},
-      {"matmul_nt, N < M: split by rows", Layout::nt, {520, 200}, {40, 200}},
+      {"matmul_nt, N above M: split by rows", Layout::nt, {40, 200}, {520, 200}},
+      {"matmul_nt, N below M: split by rows", Layout::nt, {520, 200}, {40, 200}},
       {"matmul_nt, shared weight: batch folded into rows", Layout::nt, {4, 10, 200}, {520, 200}},
       {"matmul_nt, batched: split by batch", Layout::nt, {2, 40, 200}, {2, 520, 200}},
-      {"matmul_tn, N > M: split by columns", Layout::tn, {200, 40}, {200, 520}},
-      {"matmul_tn, N < M: split by rows", Layout::tn, {200, 520}, {200, 40}},
+      {"matmul_tn, N above M: split by columns", Layout::tn, {200, 40}, {200, 520}},
+      {"matmul_tn, N below M: split by rows", Layout::tn, {200, 520}, {200, 40}},
       {"matmul_tn, batched: split by batch", Layout::tn, {2, 200, 40}, {2, 200, 520}},
       {"matmul_tn, broadcast: one a for a batch of b", Layout::tn, {200, 40}, {2, 200, 520}},
   };
