@@ -150,12 +150,17 @@ std::string metadata(const nn::SafetensorsFile& f, const std::string& key) {
 // The order of the computation: forward values (trace_order), then their gradients in the order
 // the backward pass makes them (trace_order reversed), then the parameter gradients, last
 // layer first (parameter_order reversed), then anything else in file order.
+// The file whose metadata gives the order: the expected one, else the actual one.
+const nn::SafetensorsFile& with_order(const nn::SafetensorsFile& expected,
+                                      const nn::SafetensorsFile& actual) {
+  return metadata(expected, "trace_order").empty() ? actual : expected;
+}
+
 std::vector<std::string> computation_order(const nn::SafetensorsFile& expected,
                                            const nn::SafetensorsFile& actual) {
-  const nn::SafetensorsFile& with_order =
-      metadata(expected, "trace_order").empty() ? actual : expected;
-  const std::vector<std::string> trace = split(metadata(with_order, "trace_order"));
-  const std::vector<std::string> params = split(metadata(with_order, "parameter_order"));
+  const nn::SafetensorsFile& ordered = with_order(expected, actual);
+  const std::vector<std::string> trace = split(metadata(ordered, "trace_order"));
+  const std::vector<std::string> params = split(metadata(ordered, "parameter_order"));
   std::vector<std::string> order;
   std::set<std::string> listed;
   auto add = [&](const std::string& name) {
@@ -183,7 +188,7 @@ void run_first(const nn::SafetensorsFile& actual, const nn::SafetensorsFile& exp
                const CompareArgs& args) {
   const std::vector<std::string> order = computation_order(expected, actual);
   const std::set<std::string> trace = [&] {
-    const std::vector<std::string> t = split(metadata(expected, "trace_order"));
+    const std::vector<std::string> t = split(metadata(with_order(expected, actual), "trace_order"));
     return std::set<std::string>(t.begin(), t.end());
   }();
   fmt::print("{:<40} {:>14} {:>12}  {}\n", "tensor (in computation order)", "max abs diff",
