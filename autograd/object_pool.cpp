@@ -75,6 +75,8 @@ void object_pool_release(void* block, std::size_t bytes) {
   ::operator delete(block);
 }
 
+bool object_pool_caches_blocks() { return kPooling; }
+
 std::uint64_t object_pool_system_allocations() { return pool_alive ? pool.system_allocations : 0; }
 
 }  // namespace knob

@@ -35,6 +35,11 @@ void object_pool_release(void* block, std::size_t bytes);
 /// @return the count.
 std::uint64_t object_pool_system_allocations();
 
+/// @brief Whether freed blocks are cached at all: false in AddressSanitizer builds (GCC's or
+/// clang's), where every block goes to the system so that a use after free is reported.
+/// @return true in ordinary builds.
+bool object_pool_caches_blocks();
+
 /// @brief A standard allocator over object_pool_allocate(), for `std::allocate_shared`.
 /// @tparam T the allocated type (alignment at most 16).
 template <class T>

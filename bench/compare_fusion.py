@@ -16,7 +16,7 @@ import statistics
 import subprocess
 import tempfile
 
-# (config, batch, seq, trainable, timed steps): SPEC.md's tiny model and the medium one of
+# (config, batch, seq, trainable, timed steps): docs/spec.md's tiny model and the medium one of
 # bench/compare_pytorch.py.
 TINY = {"vocab_size": 32, "d_model": 64, "n_heads": 4, "n_layers": 2, "d_ff": 256,
         "max_seq_len": 32, "activation": "gelu", "layer_norm_eps": 1e-5}

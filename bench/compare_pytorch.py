@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""One training step of SPEC.md's transformer in knob and in PyTorch, timed side by side.
+"""One training step of docs/spec.md's transformer in knob and in PyTorch, timed side by side.
 
 For each repetition the script runs `knob bench --config ... --json` (a child process) and then
 the same number of PyTorch steps in this process, and alternates, so that both see the same
@@ -38,7 +38,7 @@ import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 MODELS = {
-    # SPEC.md's tiny reference config, batch 32 x 32 tokens
+    # docs/spec.md's tiny reference config, batch 32 x 32 tokens
     "tiny": ({"vocab_size": 32, "d_model": 64, "n_heads": 4, "n_layers": 2, "d_ff": 256,
               "max_seq_len": 32, "activation": "gelu", "layer_norm_eps": 1e-5}, 32, 32),
     # a medium one: d 256, 4 layers, 8 heads, F 1024, batch 16 x 128 tokens
@@ -49,7 +49,7 @@ MODELS = {
 
 # --------------------------------------------------------------------------- the PyTorch model ----
 class Block(nn.Module):
-    """One pre-LayerNorm block of SPEC.md §1, with optional IA³ vectors."""
+    """One pre-LayerNorm block of docs/spec.md §1, with optional IA³ vectors."""
 
     def __init__(self, cfg):
         super().__init__()
@@ -95,7 +95,7 @@ class Block(nn.Module):
 
 
 class Transformer(nn.Module):
-    """SPEC.md §1's decoder-only transformer."""
+    """docs/spec.md §1's decoder-only transformer."""
 
     def __init__(self, cfg):
         super().__init__()

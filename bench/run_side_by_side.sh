@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # knob against PyTorch, one training step (forward, cross-entropy, backward, AdamW), one thread,
-# for SPEC.md's tiny config (full and IA³) and a medium one (full, with the share of the sgemm
+# for docs/spec.md's tiny config (full and IA³) and a medium one (full, with the share of the sgemm
 # roof). Each line is the median of alternating repetitions (bench/compare_pytorch.py).
 #
 #   bench/run_side_by_side.sh [BUILD_DIR] [REPEATS]     (default: build, 5)

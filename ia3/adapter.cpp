@@ -121,7 +121,7 @@ Adapter::Adapter(std::shared_ptr<nn::Module> model, AdapterConfig config, Genera
     layer.original_weight = linear->weight().clone();
     layer.original_bias = linear->bias().clone();
 
-    // Built in: SPEC.md's attention and feed-forward already multiply by l_k, l_v, l_ff.
+    // Built in: docs/spec.md's attention and feed-forward already multiply by l_k, l_v, l_ff.
     auto parent = model_->find_module(parent_of(path));
     const std::string name = last_name(path);
     const std::string prefix = parent_of(path).empty() ? "" : parent_of(path) + ".";

@@ -26,7 +26,7 @@ enum class ScaledSide {
 ///
 /// Two mechanisms give the same function:
 /// - **built in**: the layer is the `k_proj` / `v_proj` of an nn::MultiHeadAttention or the
-///   `down` of an nn::FeedForward (SPEC.md's transformer). Those modules already multiply by
+///   `down` of an nn::FeedForward (docs/spec.md's transformer). Those modules already multiply by
 ///   their own parameters `l_k`, `l_v`, `l_ff` (nn::MultiHeadAttention::enable_ia3()), so the
 ///   adapter's vector *is* that parameter and the layer's weights are never touched.
 /// - **folded**: any other Linear. Since \f$ l \odot (W x + b) = (\mathrm{diag}(l) W) x +

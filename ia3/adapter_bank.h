@@ -13,9 +13,9 @@
 
 namespace knob::ia3 {
 
-/// @brief Named IA³ adapters for one nn::Transformer (SPEC.md's vectors l_k, l_v, l_ff).
+/// @brief Named IA³ adapters for one nn::Transformer (docs/spec.md's vectors l_k, l_v, l_ff).
 ///
-/// One base serves every task: an adapter is only its vectors (0.7% of SPEC.md's model), and
+/// One base serves every task: an adapter is only its vectors (0.7% of docs/spec.md's model), and
 /// selecting one copies them into the model's l_k, l_v, l_ff; selecting none sets them to ones,
 /// which is the base model bit for bit.
 ///

@@ -49,7 +49,7 @@ struct AdapterConfig {
   /// (useful in tests, where ones hide mistakes).
   bool init_ones = true;
 
-  /// @brief SPEC.md's default for the reference transformer: `k_proj`, `v_proj` and
+  /// @brief docs/spec.md's default for the reference transformer: `k_proj`, `v_proj` and
   /// `ffn.down` (feedforward), which gives exactly the vectors `blocks.{i}.attn.l_k`,
   /// `blocks.{i}.attn.l_v` and `blocks.{i}.ffn.l_ff`.
   /// @return the config.

@@ -168,7 +168,7 @@ AdapterFile load_adapter(const std::string& path) {
     problems.push_back(e.what());
   }
   if (adapter.config.target_modules.empty()) {
-    adapter.config = AdapterConfig::spec_default();  // a bare file of SPEC.md's vectors
+    adapter.config = AdapterConfig::spec_default();  // a bare file of docs/spec.md's vectors
   }
   if (file.tensors.empty()) problems.push_back("holds no vectors");
   for (const auto& [name, t] : file.tensors) {

@@ -1,5 +1,5 @@
 /// @file
-/// @brief IA³ adapter files: knob's own format (SPEC.md §3) and PEFT's directory format.
+/// @brief IA³ adapter files: knob's own format (docs/spec.md §3) and PEFT's directory format.
 ///
 /// knob's adapter file is one safetensors file holding the vectors under their names
 /// (`blocks.{i}.attn.l_k`, `blocks.{i}.attn.l_v`, `blocks.{i}.ffn.l_ff`, or `<module>.ia3_l`

@@ -29,7 +29,7 @@ struct AttentionResult {
   Tensor weights;  ///< [B, H, T, T] softmax probabilities; defined only with return_weights
 };
 
-/// @brief Multi-head scaled dot-product self-attention (SPEC.md §1).
+/// @brief Multi-head scaled dot-product self-attention (docs/spec.md §1).
 ///
 /// With \f$ h \f$ [B,T,C], H heads of size \f$ D = C/H \f$:
 /// \f[ q = h W_q^\top + b_q,\quad k = (h W_k^\top + b_k) \odot l_k,\quad

@@ -7,7 +7,7 @@
 /// A checkpoint holds all four, so a run stopped after step s and resumed from its checkpoint
 /// produces the same losses and weights, bit for bit, as a run that never stopped.
 ///
-/// The file is one safetensors file (SPEC.md §3), written atomically:
+/// The file is one safetensors file (docs/spec.md §3), written atomically:
 /// | key | holds |
 /// |---|---|
 /// | `model.<name>` | every parameter of the model, frozen or not (f32/f64) |

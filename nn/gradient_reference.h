@@ -1,5 +1,6 @@
 /// @file
-/// @brief One forward and backward pass of SPEC.md §1, packaged as SPEC.md §4's gradient file:
+/// @brief One forward and backward pass of docs/spec.md §1, packaged as the gradient file of
+/// docs/spec.md §4:
 /// `loss`, `logits` and `grad.<name>` for every trainable parameter. `knob grads` writes it;
 /// students compare their own implementation with it.
 #pragma once
@@ -10,7 +11,7 @@ namespace knob::nn {
 
 /// @brief Which parameters train (and so get a `grad.` entry).
 enum class Trainable {
-  full,  ///< every base parameter (SPEC.md §2, first table); IA³ vectors, if any, frozen
+  full,  ///< every base parameter (docs/spec.md §2, first table); IA³ vectors, if any, frozen
   ia3,   ///< only the IA³ vectors l_k, l_v, l_ff (ones unless an adapter set them)
 };
 
@@ -30,7 +31,7 @@ void apply_ia3_vectors(Transformer& model, const NamedTensors& vectors);
 /// @param model the model. @param path the safetensors file.
 void load_ia3_vectors_file(Transformer& model, const std::string& path);
 
-/// @brief Run the model on (ids, targets) and return SPEC.md §4's tensors: `loss` (scalar),
+/// @brief Run the model on (ids, targets) and return docs/spec.md §4's tensors: `loss` (scalar),
 /// `logits` [B,T,V] and `grad.<name>` for each trainable parameter, in the model's dtype.
 /// With Trainable::ia3 the model gets IA³ vectors (ones) if it has none yet.
 /// Leaves the model's requires_grad flags as `mode` sets them and its .grad() cleared.

@@ -1,5 +1,5 @@
 /// @file
-/// @brief A model directory: `config.json` + `model.safetensors` (SPEC.md §3).
+/// @brief A model directory: `config.json` + `model.safetensors` (docs/spec.md §3).
 #pragma once
 
 #include <memory>
@@ -16,7 +16,7 @@ namespace knob::nn {
 /// @throws FileError when the directory or a file cannot be written.
 void save_model_dir(const Transformer& model, const std::string& dir);
 
-/// @brief Read a model directory written by save_model_dir (or by any tool following SPEC.md).
+/// @brief Read a model directory written by save_model_dir (or by any tool following docs/spec.md).
 ///
 /// The config is validated, then every weight is checked by name and shape (all problems at
 /// once); weights are converted to `dtype`.
@@ -25,7 +25,7 @@ void save_model_dir(const Transformer& model, const std::string& dir);
 /// @throws FileError / ValueError / ShapeError naming the file and the problem.
 std::shared_ptr<Transformer> load_model_dir(const std::string& dir, DType dtype = DType::f32);
 
-/// @brief The base-model parameters only (SPEC.md §2 table 1): IA³ vectors left out.
+/// @brief The base-model parameters only (docs/spec.md §2 table 1): IA³ vectors left out.
 /// @param model the model. @return (name, tensor) pairs in named_parameters() order.
 NamedTensors base_parameters(const Transformer& model);
 

@@ -1,5 +1,5 @@
 /// @file
-/// @brief nn::Transformer: the decoder-only reference transformer of SPEC.md §1.
+/// @brief nn::Transformer: the decoder-only reference transformer of docs/spec.md §1.
 #pragma once
 
 #include <cstdint>
@@ -19,11 +19,11 @@
 
 namespace knob::nn {
 
-/// @brief A GPT-style decoder-only, pre-LayerNorm transformer (SPEC.md §1):
+/// @brief A GPT-style decoder-only, pre-LayerNorm transformer (docs/spec.md §1):
 /// \f[ x = W_{tok}[ids] + W_{pos}[0{:}T],\quad x \leftarrow \mathrm{block}_i(x)\ (i = 0..L-1),
 ///     \quad \mathrm{logits} = \mathrm{ln\_f}(x)\, W_{head}^\top + b_{head} \f]
 ///
-/// Submodules, which give the state-dict names of SPEC.md §2 in this order: `tok_emb`
+/// Submodules, which give the state-dict names of docs/spec.md §2 in this order: `tok_emb`
 /// (Embedding V×C), `pos_emb` (Embedding max_seq_len×C), `blocks` (a ModuleList of
 /// TransformerBlock, named `blocks.0`, `blocks.1`, ...), `ln_f` (LayerNorm C), `head`
 /// (Linear C→V). Initialisation is PyTorch's default per layer (nn/init.h), drawn from the
@@ -34,7 +34,7 @@ namespace knob::nn {
 /// in place (IA³ vectors added later take the current dtype).
 /// \code
 /// Generator gen(1234);
-/// Transformer model(TransformerConfig{}, gen);        // SPEC.md's tiny config, f32
+/// Transformer model(TransformerConfig{}, gen);        // docs/spec.md's tiny config, f32
 /// Tensor logits = model.forward(ids);                 // ids: [B,T] i64 → [B,T,32]
 /// Tensor loss = model.loss(ids, targets);             // scalar; -100 targets are ignored
 /// backward(loss);

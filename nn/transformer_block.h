@@ -15,14 +15,14 @@
 
 namespace knob::nn {
 
-/// @brief A pre-LN transformer block, exactly SPEC.md §1:
+/// @brief A pre-LN transformer block, exactly docs/spec.md §1:
 /// \f[ x \leftarrow x + \mathrm{attn}(\mathrm{ln1}(x)),\qquad
 ///     x \leftarrow x + \mathrm{ffn}(\mathrm{ln2}(x)) \f]
 ///
 /// Submodules (so parameter names are `ln1.weight`, `attn.q_proj.weight`, `ffn.up.bias`, ...):
 /// `ln1`, `attn` (MultiHeadAttention), `ln2`, `ffn` (FeedForward). With a config dropout p > 0
 /// each branch output goes through a Dropout (`attn_dropout`, `ffn_dropout`) before it is added
-/// to the residual stream; with p = 0 (SPEC.md) those are the identity.
+/// to the residual stream; with p = 0 (docs/spec.md) those are the identity.
 /// \code
 /// Generator gen(0);
 /// auto block = std::make_shared<TransformerBlock>(TransformerConfig{}, gen);

@@ -116,7 +116,7 @@ std::string TransformerConfig::to_json() const {
   j["activation"] = std::string(activation_name(activation));
   j["layer_norm_eps"] = layer_norm_eps;
   if (dropout != 0.0) j["dropout"] = dropout;
-  // Keep SPEC.md's key order: the integers, then activation, eps (and dropout).
+  // Keep docs/spec.md's key order: the integers, then activation, eps (and dropout).
   return j.dump(2) + "\n";
 }
 

@@ -13,9 +13,9 @@
 
 namespace knob::nn {
 
-/// @brief The hyper-parameters of the decoder-only transformer of SPEC.md §1.
+/// @brief The hyper-parameters of the decoder-only transformer of docs/spec.md §1.
 ///
-/// The defaults are SPEC.md's tiny reference configuration. The JSON form (a model
+/// The defaults are docs/spec.md's tiny reference configuration. The JSON form (a model
 /// directory's `config.json`) uses exactly these keys:
 /// \code{.json}
 /// {"vocab_size": 32, "d_model": 64, "n_heads": 4, "n_layers": 2, "d_ff": 256,
@@ -36,7 +36,7 @@ struct TransformerConfig {
   std::int64_t max_seq_len = 32;             ///< longest sequence T (rows of pos_emb)
   Activation activation = Activation::gelu;  ///< feed-forward non-linearity
   double layer_norm_eps = 1e-5;              ///< \f$ \epsilon \f$ of every LayerNorm
-  double dropout = 0.0;                      ///< dropout probability in [0, 1) (0 in SPEC.md)
+  double dropout = 0.0;                      ///< dropout probability in [0, 1) (0 in docs/spec.md)
 
   /// @brief Head size D = d_model / n_heads.
   /// @return d_model / n_heads (meaningful only for a valid config).
@@ -53,7 +53,7 @@ struct TransformerConfig {
   static constexpr std::int64_t kMaxParameters = std::int64_t{1} << 32;
 
   /// @brief The name and shape of every parameter of the model this config describes, in the
-  /// order and with the names of SPEC.md §2 (without IA³ vectors):
+  /// order and with the names of docs/spec.md §2 (without IA³ vectors):
   /// `tok_emb.weight` [V,C], `pos_emb.weight` [T_max,C], per block i `blocks.i.ln1.{weight,bias}`
   /// [C], `blocks.i.attn.{q,k,v,out}_proj.weight` [C,C] and `.bias` [C],
   /// `blocks.i.ln2.{weight,bias}` [C], `blocks.i.ffn.up.weight` [F,C], `.bias` [F],
@@ -81,7 +81,7 @@ struct TransformerConfig {
   /// @throws ValueError listing every bad value, one per line.
   void validate() const;
 
-  /// @brief The config as JSON text with SPEC.md's keys (pretty-printed, ending in a newline).
+  /// @brief The config as JSON text with docs/spec.md's keys (pretty-printed, ending in a newline).
   /// @return the text of a `config.json`.
   std::string to_json() const;
 

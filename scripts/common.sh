@@ -11,7 +11,7 @@
 #   KNOB_BUILD_DIR    build directory (default: <repo>/build; a relative path is taken from the
 #                     directory you ran the script in)
 #   KNOB_BUILD_TYPE   CMake build type (default: Release)
-#   KNOB_WITH_DOCS=1  also require doxygen + graphviz (for the `docs` target)
+#   KNOB_WITH_DOCS=1  also require doxygen, graphviz and libjs-mathjax (for the `docs` target)
 #   KNOB_WERROR=ON    build with -Werror (CI sets this)
 #   KNOB_CMAKE_ARGS   extra arguments for the configure step, split on spaces
 #   KNOB_JOBS         parallel build jobs (default: number of CPUs)
@@ -38,7 +38,7 @@ knob_required_packages() {
   fi
   pkgs+=(libxsimd-dev libfmt-dev libgtest-dev nlohmann-json3-dev libcli11-dev)
   pkgs+=(python3-numpy)  # tools/python and its tests (which report themselves skipped without it)
-  if [[ "${KNOB_WITH_DOCS:-0}" == 1 ]]; then pkgs+=(doxygen graphviz); fi
+  if [[ "${KNOB_WITH_DOCS:-0}" == 1 ]]; then pkgs+=(doxygen graphviz libjs-mathjax); fi
   printf '%s\n' "${pkgs[@]}"
 }
 

@@ -9,7 +9,7 @@
 
 namespace knob::tasks {
 
-/// @brief One batch of next-token training data, in SPEC.md §3's layout.
+/// @brief One batch of next-token training data, in docs/spec.md §3's layout.
 ///
 /// Row b is a sequence s of length T+1 cut into `input_ids[b] = s[0:T]` and
 /// `targets[b] = s[1:T+1]`: the model's logits at position t are scored against `targets[b][t]`,

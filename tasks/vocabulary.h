@@ -15,7 +15,7 @@
 /// | 17     | neutral task token  | `<neutral>` |
 /// | 18     | padding `PAD`       | `<pad>`     |
 ///
-/// So `kVocabSize` = 19 ids are used, which fits SPEC.md's `vocab_size` of 32.
+/// So `kVocabSize` = 19 ids are used, which fits docs/spec.md's `vocab_size` of 32.
 #pragma once
 
 #include <array>
@@ -106,7 +106,7 @@ std::string decode(const std::vector<Token>& tokens);
 std::string decode(const Tensor& tokens);
 
 /// @brief Check that a model's vocabulary has room for every token id of this vocabulary.
-/// @param config_vocab_size the model's `vocab_size` (SPEC.md's config uses 32).
+/// @param config_vocab_size the model's `vocab_size` (docs/spec.md's config uses 32).
 /// @throws ValueError when config_vocab_size < kVocabSize.
 void check_vocab_size(std::int64_t config_vocab_size);
 

@@ -134,9 +134,8 @@ void rdiv_scalar(T s, const T* b, T* out, std::size_t n) {
   map_unary<Arch>(b, out, n, [s](auto x) { return s / x; });
 }
 
-/// @brief \f$ out_i = a_i^p \f$. xsimd::pow computes exp(p ln|a|) (with the sign fixed for odd
-/// integer p), a few ulps off even when the answer is exact; like formula::pow, p = 2 and p = 1 get
-/// their exact forms.
+/// @brief \f$ out_i = a_i^p \f$, as \f$ e^{p \ln a_i} \f$ (pow_lanes in simd.h), a few ulps off
+/// even when the answer is exact; like formula::pow, p = 2 and p = 1 get their exact forms.
 template <class Arch, class T>
 void pow_scalar(const T* a, T p, T* out, std::size_t n) {
   using V = Vec<Arch, T>;
@@ -145,7 +144,7 @@ void pow_scalar(const T* a, T p, T* out, std::size_t n) {
   } else if (p == T(1)) {
     map_unary<Arch>(a, out, n, [](auto x) { return x; });
   } else {
-    map_unary<Arch>(a, out, n, [p](V x) { return xsimd::pow(x, V(p)); });
+    map_unary<Arch>(a, out, n, [p](V x) { return pow_lanes<Arch, T>(x, p); });
   }
 }
 
@@ -157,12 +156,12 @@ void neg(const T* a, T* out, std::size_t n) {
 /// @brief \f$ out_i = e^{a_i} \f$
 template <class Arch, class T>
 void exp(const T* a, T* out, std::size_t n) {
-  map_unary<Arch, T>(a, out, n, [](Vec<Arch, T> x) { return xsimd::exp(x); });
+  map_unary<Arch, T>(a, out, n, [](Vec<Arch, T> x) { return exp_lanes<Arch, T>(x); });
 }
 /// @brief \f$ out_i = \ln a_i \f$
 template <class Arch, class T>
 void log(const T* a, T* out, std::size_t n) {
-  map_unary<Arch, T>(a, out, n, [](Vec<Arch, T> x) { return xsimd::log(x); });
+  map_unary<Arch, T>(a, out, n, [](Vec<Arch, T> x) { return log_lanes<Arch, T>(x); });
 }
 /// @brief \f$ out_i = \sqrt{a_i} \f$
 template <class Arch, class T>
@@ -172,19 +171,19 @@ void sqrt(const T* a, T* out, std::size_t n) {
 /// @brief \f$ out_i = \tanh a_i \f$
 template <class Arch, class T>
 void tanh(const T* a, T* out, std::size_t n) {
-  map_unary<Arch, T>(a, out, n, [](Vec<Arch, T> x) { return xsimd::tanh(x); });
+  map_unary<Arch, T>(a, out, n, [](Vec<Arch, T> x) { return tanh_lanes<Arch, T>(x); });
 }
 /// @brief \f$ out_i = \mathrm{erf}(a_i) \f$
 template <class Arch, class T>
 void erf(const T* a, T* out, std::size_t n) {
-  map_unary<Arch, T>(a, out, n, [](Vec<Arch, T> x) { return xsimd::erf(x); });
+  map_unary<Arch, T>(a, out, n, [](Vec<Arch, T> x) { return erf_lanes<Arch, T>(x); });
 }
 
 /// @brief \f$ out_i = 1 / (1 + e^{-a_i}) \f$
 template <class Arch, class T>
 void sigmoid(const T* a, T* out, std::size_t n) {
   using V = Vec<Arch, T>;
-  map_unary<Arch>(a, out, n, [](V x) { return V(1) / (V(1) + xsimd::exp(-x)); });
+  map_unary<Arch>(a, out, n, [](V x) { return V(1) / (V(1) + exp_lanes<Arch, T>(-x)); });
 }
 
 /// @brief \f$ out_i = a_i > 0\ ?\ a_i : 0 \f$, lane by lane with a mask (relu(NaN) = 0, as in the
@@ -200,7 +199,7 @@ template <class Arch, class T>
 void gelu_erf(const T* a, T* out, std::size_t n) {
   using V = Vec<Arch, T>;
   map_unary<Arch>(a, out, n, [](V x) {
-    return V(0.5) * x * (V(1) + xsimd::erf(x * V(formula::kInvSqrt2<T>)));
+    return V(0.5) * x * (V(1) + erf_lanes<Arch, T>(x * V(formula::kInvSqrt2<T>)));
   });
 }
 
@@ -210,7 +209,7 @@ void gelu_tanh(const T* a, T* out, std::size_t n) {
   using V = Vec<Arch, T>;
   map_unary<Arch>(a, out, n, [](V x) {
     const V inner = V(formula::kSqrt2OverPi<T>) * (x + V(formula::kGeluCubic<T>) * x * x * x);
-    return V(0.5) * x * (V(1) + xsimd::tanh(inner));
+    return V(0.5) * x * (V(1) + tanh_lanes<Arch, T>(inner));
   });
 }
 
@@ -296,13 +295,14 @@ T sum_exp_shifted(const T* x_row, T* y_row, std::size_t cols, T row_max) {
   V partial(T(0));
   std::size_t j = 0;
   for (; j + V::size <= cols; j += V::size) {
-    const V e = xsimd::exp(V::load_unaligned(x_row + j) - shift);
+    const V e = exp_lanes<Arch, T>(V::load_unaligned(x_row + j) - shift);
     if (y_row != nullptr) e.store_unaligned(y_row + j);
     partial += e;
   }
   if (j < cols) {
     const std::size_t rest = cols - j;
-    const V e = xsimd::exp(load_tail<Arch, T>(x_row + j, rest, formula::kMinusInfinity<T>) - shift);
+    const V e =
+        exp_lanes<Arch, T>(load_tail<Arch, T>(x_row + j, rest, formula::kMinusInfinity<T>) - shift);
     if (y_row != nullptr) store_tail<Arch, T>(e, y_row + j, rest);
     partial += e;
   }

@@ -1,5 +1,5 @@
 #!/bin/sh
-# A warm training step of SPEC.md's model (forward, cross-entropy, backward, AdamW) takes no
+# A warm training step of docs/spec.md's model (forward, cross-entropy, backward, AdamW) takes no
 # tensor buffer from the system, and makes fewer heap allocations than its forward pass records
 # ops (61 for the full model; the backward pass makes about twice as many tensors again): the
 # buffer pool, the object pool, inline shapes and inline backward closures at work. Before them

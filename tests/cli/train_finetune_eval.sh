@@ -1,5 +1,5 @@
 #!/bin/sh
-# The SPEC.md §5 workflow end to end, in seconds: knob train saves a model directory; knob
+# The docs/spec.md §5 workflow end to end, in seconds: knob train saves a model directory; knob
 # finetune --method ia3 saves an adapter (768 trainable values, the base untouched) that knob
 # eval accepts; --method full saves a model directory that knob eval loads; bad arguments fail
 # with one line on standard error. (Few steps: this checks the plumbing, not the accuracy.)

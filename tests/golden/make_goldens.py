@@ -5,12 +5,12 @@ Run with Debian's PyTorch (apt-get install python3-torch), from the repository r
 
     /usr/bin/python3 tests/golden/make_goldens.py
 
-It builds SPEC.md's decoder-only transformer directly from torch operations (no torch.nn
-modules, so every step of SPEC §1 is visible here), fills it with random weights, and writes for
-each model size a directory with:
+It builds docs/spec.md's decoder-only transformer directly from torch operations (no torch.nn
+modules, so every step of docs/spec.md §1 is visible here), fills it with random weights, and writes
+for each model size a directory with:
 
-    config.json              the model config (SPEC §1)
-    model.safetensors        the weights, float64, SPEC §2 names
+    config.json              the model config (docs/spec.md §1)
+    model.safetensors        the weights, float64, docs/spec.md §2 names
     adapter.safetensors      random IA³ vectors (l_k, l_v, l_ff), float64
     batch.safetensors        input_ids [B,T] and targets [B,T] (int64, some -100)
     expected_full.safetensors  loss, logits, grad.<every parameter>
@@ -120,7 +120,7 @@ def activation(cfg, x):
 
 
 def attention(x, p, prefix, n_heads, l_k=None, l_v=None, key_padding=None):
-    """Causal multi-head attention of SPEC §1 on x [B,T,C]."""
+    """Causal multi-head attention of docs/spec.md §1 on x [B,T,C]."""
     B, T, C = x.shape
     D = C // n_heads
     q = x @ p[prefix + "q_proj.weight"].T + p[prefix + "q_proj.bias"]

@@ -80,7 +80,7 @@ class PeftIA3:
 
 
 def forward(cfg, p, idx, adapter):
-    """SPEC.md section 1, every Linear going through the adapter."""
+    """docs/spec.md section 1, every Linear going through the adapter."""
     B, T = idx.shape
     C, H, eps = cfg["d_model"], cfg["n_heads"], cfg["layer_norm_eps"]
     D = C // H
@@ -134,7 +134,7 @@ def write_case(name, target_modules, feedforward_modules, seed):
 
 
 if __name__ == "__main__":
-    # SPEC.md's default: keys and values scaled, the FFN's down projection scaled on its input.
+    # docs/spec.md's default: keys and values scaled, the FFN's down projection scaled on its input.
     write_case("spec_default", ["k_proj", "v_proj", "ffn.down"], ["ffn.down"], seed=1)
     # More modules than knob's built-in vectors cover (q_proj, ffn.up, head), and a regex.
     write_case("extended", r".*\.(q_proj|k_proj|v_proj|up|down)|head", r".*\.down", seed=2)

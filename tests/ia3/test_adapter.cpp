@@ -1,4 +1,5 @@
-// ia3::Adapter on SPEC.md's transformer (built-in vectors) and on custom module trees (folded).
+// ia3::Adapter on the transformer of docs/spec.md (built-in vectors) and on custom module trees
+// (folded).
 #include <cstring>
 
 #include <gtest/gtest.h>
@@ -62,7 +63,7 @@ TEST(ModuleSelector, ExactSuffixAndRegexFollowPeft) {
   EXPECT_THROW(bad.matches("a"), ValueError);
 }
 
-// ------------------------------------------------------------- SPEC.md's transformer ----
+// ------------------------------------------------------------- docs/spec.md's transformer ----
 
 TEST(AdapterOnTransformer, DefaultGivesSpecNamesAndFreezesEverythingElse) {
   Generator gen(1);

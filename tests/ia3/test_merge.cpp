@@ -43,7 +43,8 @@ struct Fixture {
 };
 
 AdapterConfig with_generic_layers() {
-  // SPEC's three (built in) plus q_proj and ffn.up, which have no built-in vector (folded).
+  // The three of docs/spec.md §2 (built in) plus q_proj and ffn.up, which have no built-in
+  // vector (folded).
   AdapterConfig config;
   config.target_modules.names = {"q_proj", "k_proj", "v_proj", "ffn.up", "ffn.down"};
   config.feedforward_modules.names = {"ffn.down"};

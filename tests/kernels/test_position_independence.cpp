@@ -83,23 +83,28 @@ void check_elementwise(Isa isa) {
       {"tanh", &KernelTable<T>::tanh},         {"sigmoid", &KernelTable<T>::sigmoid},
       {"relu", &KernelTable<T>::relu},         {"erf", &KernelTable<T>::erf},
       {"gelu_erf", &KernelTable<T>::gelu_erf}, {"gelu_tanh", &KernelTable<T>::gelu_tanh}};
-  for (const auto& [name, kernel] : unary) {
-    check_rows<T>(where + name, n, k.width, [&](std::size_t at, std::size_t len, T* out) {
+  const std::vector<std::pair<const char*, Unary<T>>> positive_only = {
+      {"log", &KernelTable<T>::log}, {"sqrt", &KernelTable<T>::sqrt}};
+  const std::vector<std::pair<const char*, Binary<T>>> binary = {{"add", &KernelTable<T>::add},
+                                                                 {"sub", &KernelTable<T>::sub},
+                                                                 {"mul", &KernelTable<T>::mul},
+                                                                 {"div", &KernelTable<T>::div}};
+  // (Plain pairs, not structured bindings: clang 14 cannot capture a binding in a lambda.)
+  for (const auto& entry : unary) {
+    const Unary<T> kernel = entry.second;
+    check_rows<T>(where + entry.first, n, k.width, [&](std::size_t at, std::size_t len, T* out) {
       (k.*kernel)(a.data() + at, out, len);
     });
   }
-  for (const auto& [name, kernel] : std::vector<std::pair<const char*, Unary<T>>>{
-           {"log", &KernelTable<T>::log}, {"sqrt", &KernelTable<T>::sqrt}}) {
-    check_rows<T>(where + name, n, k.width, [&](std::size_t at, std::size_t len, T* out) {
+  for (const auto& entry : positive_only) {
+    const Unary<T> kernel = entry.second;
+    check_rows<T>(where + entry.first, n, k.width, [&](std::size_t at, std::size_t len, T* out) {
       (k.*kernel)(positive.data() + at, out, len);
     });
   }
-  for (const auto& [name, kernel] :
-       std::vector<std::pair<const char*, Binary<T>>>{{"add", &KernelTable<T>::add},
-                                                      {"sub", &KernelTable<T>::sub},
-                                                      {"mul", &KernelTable<T>::mul},
-                                                      {"div", &KernelTable<T>::div}}) {
-    check_rows<T>(where + name, n, k.width, [&](std::size_t at, std::size_t len, T* out) {
+  for (const auto& entry : binary) {
+    const Binary<T> kernel = entry.second;
+    check_rows<T>(where + entry.first, n, k.width, [&](std::size_t at, std::size_t len, T* out) {
       (k.*kernel)(a.data() + at, b.data() + at, out, len);
     });
   }

@@ -247,6 +247,85 @@ TEST_P(SimdVsReference, InPlaceFloat) { check_in_place<float>(GetParam()); }
 TEST_P(SimdVsReference, InPlaceDouble) { check_in_place<double>(GetParam()); }
 
 // ------------------------------------------------------------------------------------------
+// Special values: infinities, NaN, huge and tiny numbers, signed zeros. Every lane must get the
+// reference's answer class (NaN where it gives NaN, the same infinity, a finite number close to
+// it), and nothing may be undefined behaviour on the way (xsimd 8's double exp converts x/ln 2
+// to a 64-bit integer, which is undefined for infinities and NaN: the sanitizer build checks).
+// ------------------------------------------------------------------------------------------
+
+template <class T>
+std::vector<T> special_values() {
+  using L = std::numeric_limits<T>;
+  return {-L::infinity(),  L::infinity(),
+          L::quiet_NaN(),  -L::quiet_NaN(),
+          L::lowest(),     L::max(),
+          T(-800),         T(800),
+          T(-100),         T(100),
+          T(-0.0),         T(0),
+          L::denorm_min(), -L::denorm_min(),
+          L::min(),        T(1),
+          T(-1),           T(30)};
+}
+
+template <class T>
+void check_special_values(Isa isa) {
+  const KernelTable<T>& simd = table_for<T>(isa);
+  const KernelTable<T>& ref = table_for<T>(Isa::scalar);
+  const std::vector<std::pair<const char*, UnaryKernel<T>>> cases = {
+      {"neg", &KernelTable<T>::neg},           {"relu", &KernelTable<T>::relu},
+      {"sqrt", &KernelTable<T>::sqrt},         {"exp", &KernelTable<T>::exp},
+      {"log", &KernelTable<T>::log},           {"tanh", &KernelTable<T>::tanh},
+      {"sigmoid", &KernelTable<T>::sigmoid},   {"erf", &KernelTable<T>::erf},
+      {"gelu_erf", &KernelTable<T>::gelu_erf}, {"gelu_tanh", &KernelTable<T>::gelu_tanh}};
+  const std::vector<T> x = special_values<T>();
+  const std::size_t n = x.size();
+  for (const auto& entry : cases) {
+    std::vector<T> got(n), want(n);
+    (simd.*entry.second)(x.data(), got.data(), n);
+    (ref.*entry.second)(x.data(), want.data(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string what = label<T>(isa, entry.first, "x=" + std::to_string(x[i]));
+      if (std::isnan(want[i])) {
+        EXPECT_TRUE(std::isnan(got[i])) << what << ": got " << got[i] << ", reference NaN";
+      } else if (std::isinf(want[i])) {
+        EXPECT_EQ(got[i], want[i]) << what;
+      } else {
+        EXPECT_NEAR(static_cast<double>(got[i]), static_cast<double>(want[i]),
+                    64 * kEps<T> * std::max(1.0, std::abs(static_cast<double>(want[i]))))
+            << what;
+      }
+    }
+  }
+  // Softmax rows holding infinities: a -inf entry (a masked score) gets probability 0, and a
+  // row that is all -inf, or holds +inf or NaN, gives NaN like the reference.
+  using L = std::numeric_limits<T>;
+  const std::vector<std::vector<T>> rows = {{T(1), -L::infinity(), T(2), -L::infinity(), T(0.5)},
+                                            {-L::infinity(), -L::infinity(), -L::infinity()},
+                                            {T(1), L::infinity(), T(2)},
+                                            {T(1), L::quiet_NaN(), T(2)}};
+  for (const std::vector<T>& row : rows) {
+    for (std::size_t copies : {std::size_t{1}, simd.width + 1}) {  // in the tail, then the body
+      std::vector<T> wide;
+      for (std::size_t c = 0; c < copies; ++c) wide.insert(wide.end(), row.begin(), row.end());
+      std::vector<T> got(wide.size()), want(wide.size());
+      simd.softmax_rows(wide.data(), got.data(), 1, wide.size());
+      ref.softmax_rows(wide.data(), want.data(), 1, wide.size());
+      for (std::size_t j = 0; j < wide.size(); ++j) {
+        const std::string what = label<T>(isa, "softmax_rows special", "j=" + std::to_string(j));
+        if (std::isnan(want[j])) {
+          EXPECT_TRUE(std::isnan(got[j])) << what;
+        } else {
+          EXPECT_NEAR(got[j], want[j], 64 * kEps<T>) << what;
+        }
+      }
+    }
+  }
+}
+
+TEST_P(SimdVsReference, SpecialValuesFloat) { check_special_values<float>(GetParam()); }
+TEST_P(SimdVsReference, SpecialValuesDouble) { check_special_values<double>(GetParam()); }
+
+// ------------------------------------------------------------------------------------------
 // Reductions
 // ------------------------------------------------------------------------------------------
 

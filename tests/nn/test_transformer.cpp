@@ -1,4 +1,4 @@
-// The reference transformer of SPEC.md §1–§2: parameter names and counts, shapes at odd sizes
+// The reference transformer of docs/spec.md §1–§2: parameter names and counts, shapes at odd sizes
 // and in float64, input errors, causality, IA³ at init, gradients of the whole model, the
 // config file, and a small training run that must learn.
 #include <unistd.h>
@@ -43,7 +43,7 @@ std::vector<std::string> names_of(const NamedTensors& params) {
 
 TEST(Transformer, ParameterNamesAndShapesAreSpecSection2) {
   Generator gen(0);
-  TransformerConfig config;  // SPEC.md's: V 32, C 64, H 4, L 2, F 256, max_seq_len 32
+  TransformerConfig config;  // docs/spec.md's: V 32, C 64, H 4, L 2, F 256, max_seq_len 32
   Transformer model(config, gen);
   std::vector<std::string> expected = {"tok_emb.weight", "pos_emb.weight"};
   for (int i = 0; i < 2; ++i) {

@@ -301,7 +301,7 @@ void add_bench_command(CLI::App& app) {
       ->check(CLI::IsMember({"nn", "nt", "tn"}));
   cmd->add_option("--repeats", args->repeats, "Timed rounds of the product; the median counts (7)");
   CLI::Option* config =
-      cmd->add_option("--config", args->config, "Model config.json (SPEC.md §1) to train");
+      cmd->add_option("--config", args->config, "Model config.json (docs/spec.md §1) to train");
   cmd->add_option("--batch", args->batch, "Rows per training step (32)");
   cmd->add_option("--seq", args->seq, "Tokens per row (default: the config's max_seq_len)");
   cmd->add_option("--trainable", args->trainable, "full (every weight) or ia3 (IA³ vectors)")

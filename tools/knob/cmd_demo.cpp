@@ -1,4 +1,4 @@
-// `knob demo`: the capstone. Pretrain SPEC.md's tiny model on copy + reverse + increment, then
+// `knob demo`: the capstone. Pretrain docs/spec.md's tiny model on copy + reverse + increment, then
 // learn a new task (reverse-then-increment under a neutral token) three ways — frozen base, IA³,
 // full fine-tuning — and compare; then a second adapter (decrement) and one mixed batch in which
 // every example is served by its own adapter (or none) on one base.

@@ -1,4 +1,4 @@
-// `knob grads`: SPEC.md §4 — one forward and backward of the reference transformer, written as
+// `knob grads`: docs/spec.md §4 — one forward and backward of the reference transformer, written as
 // a safetensors file (loss, logits, grad.<name>) for checking other implementations against.
 // With --trace it also writes every intermediate activation and its gradient, with their
 // forward order in the metadata (docs/gradient_trace.md), for `knob compare --first`.
@@ -81,7 +81,7 @@ void add_grads_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "grads",
       "One forward+backward of the reference transformer; writes loss, logits and "
-      "grad.<name> (SPEC.md §4)");
+      "grad.<name> (docs/spec.md §4)");
   cmd->add_option("--model", args->model_dir, "Model directory (config.json + model.safetensors)")
       ->required();
   cmd->add_option("--batch", args->batch, "Batch file with input_ids [B,T] and targets [B,T]")

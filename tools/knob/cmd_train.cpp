@@ -33,7 +33,7 @@ struct TrainArgs {
 };
 
 void run_train(const TrainArgs& a) {
-  nn::TransformerConfig config;  // SPEC.md's tiny default
+  nn::TransformerConfig config;  // docs/spec.md's tiny default
   if (!a.config_path.empty()) config = nn::TransformerConfig::load(a.config_path);
   config.validate();
   Generator init(a.seed);
@@ -89,7 +89,7 @@ void add_train_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "train", "Pretrain the reference transformer on digit tasks; saves a model directory");
   cmd->add_option("--out", a->out, "Model directory to write (default: model)");
-  cmd->add_option("--config", a->config_path, "config.json (default: SPEC.md's tiny model)");
+  cmd->add_option("--config", a->config_path, "config.json (default: docs/spec.md's tiny model)");
   cmd->add_option("--tasks", a->tasks,
                   "Comma-separated tasks: copy, reverse, increment, decrement, "
                   "reverse_increment, sort (task@neutral shows it under the neutral token)");

@@ -13,7 +13,7 @@ void add_tour_command(CLI::App& app);
 /// @brief `knob gradcheck [--op NAME ...] [--json]`: check every differentiable op in float64.
 void add_gradcheck_command(CLI::App& app);
 
-/// @brief `knob grads`: SPEC.md §4's gradient file for a model and a batch.
+/// @brief `knob grads`: docs/spec.md §4's gradient file for a model and a batch.
 void add_grads_command(CLI::App& app);
 /// @brief `knob compare A B`: per-tensor differences between two safetensors files.
 void add_compare_command(CLI::App& app);

@@ -77,7 +77,7 @@ void run_markov_demo(MarkovDemoOptions o) {
     o.batch = std::min(o.batch, 16);
     o.eval_rows = std::min(o.eval_rows, 64);
   }
-  nn::TransformerConfig config;  // SPEC.md's sizes, one token per symbol
+  nn::TransformerConfig config;  // docs/spec.md's sizes, one token per symbol
   config.vocab_size = 20;
   if (o.seq_len < 1 || o.seq_len > config.max_seq_len) {
     throw ValueError(fmt::format("demo --task markov: sequence length {} must be in 1 … {}",

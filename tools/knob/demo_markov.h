@@ -12,7 +12,7 @@ namespace knob::cli {
 
 /// @brief What `knob demo --task markov` runs.
 ///
-/// A character model (SPEC.md's transformer with one token per symbol) is pretrained on
+/// A character model (docs/spec.md's transformer with one token per symbol) is pretrained on
 /// sequences of a random sparse Markov chain G1, then adapted to G2, whose next-symbol
 /// probabilities are tilted by \f$ e^{z_j} \f$, \f$ z_j = \pm 1 \f$:
 /// \f$ P_2(j \mid i) \propto P_1(j \mid i)\, e^{z_j} \f$. No model can reach a cross-entropy on

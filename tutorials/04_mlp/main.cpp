@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <numbers>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -235,6 +236,47 @@ struct Trained {
   Run sgd, sgd_big, momentum;
 };
 
+// What the loss of every step shows, beyond the rows of the table.
+struct LossFacts {
+  std::optional<std::size_t> below_tenth;      // first step with loss < 0.1
+  std::optional<std::size_t> below_hundredth;  // first step with loss < 0.01
+  std::size_t rise_step = 0;                   // the step whose loss rose most over the one before
+  double rise = 0.0;                           // by how much (0: the loss never rose)
+};
+
+LossFacts loss_facts(const std::vector<double>& losses) {
+  LossFacts facts;
+  for (std::size_t i = 0; i < losses.size(); ++i) {
+    if (!facts.below_tenth && losses[i] < 0.1) facts.below_tenth = i;
+    if (!facts.below_hundredth && losses[i] < 0.01) facts.below_hundredth = i;
+    if (i > 0 && losses[i] - losses[i - 1] > facts.rise) {
+      facts.rise = losses[i] - losses[i - 1];
+      facts.rise_step = i;
+    }
+  }
+  return facts;
+}
+
+// One line per run: when its loss first fell below 0.1 and 0.01, and its largest rise in one
+// step, looked for in the loss of every step (a spike of a few steps falls between the rows).
+void print_loss_facts(const std::vector<std::pair<const char*, const Run*>>& runs) {
+  fmt::print("every step's loss, not only the rows above:\n");
+  fmt::print("  {:<16} {:>17} {:>18}  {}\n", "run", "first step < 0.1", "first step < 0.01",
+             "largest rise in one step");
+  const auto step_or_never = [](std::optional<std::size_t> step) {
+    return step ? fmt::format("{}", *step) : std::string("never");
+  };
+  for (const auto& [name, run] : runs) {
+    const LossFacts f = loss_facts(run->losses);
+    const std::string rise =
+        f.rise > 0.0 ? fmt::format("step {:>4}: {:.4f} → {:.4f}", f.rise_step,
+                                   run->losses[f.rise_step - 1], run->losses[f.rise_step])
+                     : std::string("none: it only falls");
+    fmt::print("  {:<16} {:>17} {:>18}  {}\n", name, step_or_never(f.below_tenth),
+               step_or_never(f.below_hundredth), rise);
+  }
+}
+
 Trained train_three(const Dataset& train_set, const Dataset& test_set, std::int64_t steps,
                     std::int64_t print_every) {
   heading(4, "Training: plain SGD against SGD with momentum (same start)");
@@ -266,19 +308,25 @@ Trained train_three(const Dataset& train_set, const Dataset& test_set, std::int6
     fmt::print("{:<16} accuracy: train {:5.1f}%, held-out {:5.1f}%\n", name,
                100 * run->train_accuracy, 100 * run->test_accuracy);
   }
+  print_loss_facts(runs);
   claim(out.momentum.losses.back() < out.momentum.losses.front(), "training lowers the loss");
   return out;
 }
 
-// What the README says about the full run.
+// What the README says about the full run. The run with lr 1 is chaotic (its spike comes at a
+// different step on each kernel path), so these claims are about its shape, not its numbers.
 void check_training_claims(const Trained& t) {
   claim(t.sgd.losses.back() > 0.5, "plain SGD with lr 0.1 is still near a coin flip at the end");
-  bool jumped = false;  // did the loss of SGD with lr 1 ever rise by more than 0.3 in one step?
-  for (std::size_t i = 1; i < t.sgd_big.losses.size(); ++i) {
-    jumped = jumped || t.sgd_big.losses[i] > t.sgd_big.losses[i - 1] + 0.3;
-  }
-  claim(jumped, "SGD with lr 1 has a sudden jump in its loss");
-  claim(t.momentum.losses.back() < t.sgd_big.losses.back(), "momentum ends lowest");
+  const LossFacts big = loss_facts(t.sgd_big.losses), mom = loss_facts(t.momentum.losses);
+  claim(big.below_tenth && big.rise > 1.0 && big.rise_step > *big.below_tenth,
+        "SGD with lr 1, after its loss fell below 0.1, has a spike: a rise by more than 1 in "
+        "one step");
+  claim(t.sgd_big.losses.back() < 0.01,
+        "SGD with lr 1 recovers from its spike (final loss < 0.01)");
+  claim(mom.rise < 0.01, "the loss with momentum falls smoothly (no rise by 0.01 in any step)");
+  claim(
+      mom.below_hundredth && (!big.below_hundredth || *mom.below_hundredth < *big.below_hundredth),
+      "momentum gets below 0.01 first");
   claim(t.momentum.test_accuracy >= 0.95, "momentum reaches >= 95% held-out accuracy");
 }
 

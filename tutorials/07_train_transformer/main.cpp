@@ -1,4 +1,4 @@
-// Lesson 07: training the tiny transformer of SPEC.md on a digit task. The whole loop written
+// Lesson 07: training the tiny transformer of docs/spec.md on a digit task. The whole loop written
 // out: a batch, the forward pass, cross-entropy on the answer digits, backward, gradient
 // clipping, an AdamW step on a warmup + cosine schedule; a progress display, a metrics CSV, a
 // loss-curve picture, and accuracy on digit strings the model never saw.
@@ -309,7 +309,7 @@ void run(const Args& args) {
 
   heading(2, "The model");
   Generator init(1234);
-  nn::Transformer model(nn::TransformerConfig{}, init);  // SPEC.md's tiny config, f32
+  nn::Transformer model(nn::TransformerConfig{}, init);  // docs/spec.md's tiny config, f32
   fmt::print("{}: {} parameters\n", model.type_name() + "(" + model.extra_repr() + ")",
              model.num_parameters());
   const double loss_before = held_out_loss(model, recipe, 7);

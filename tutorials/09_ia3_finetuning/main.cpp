@@ -1,4 +1,4 @@
-// Lesson 09: IA³ fine-tuning against full fine-tuning, the capstone in small. Pretrain SPEC.md's
+// Lesson 09: IA³ against full fine-tuning, the capstone in small. Pretrain docs/spec.md's
 // tiny transformer on copy, reverse and increment; then teach it a new task (reverse, then
 // increment, under a neutral task token) twice from the same start: with IA³ (768 numbers train,
 // the base stays bit-identical) and fully (every weight trains, and the old tasks are forgotten).
@@ -221,7 +221,7 @@ void run(const Args& args) {
   heading(2, fmt::format("Pretraining the base on copy, reverse, increment ({} steps)",
                          recipe.pretrain_steps));
   Generator init(1234);
-  nn::Transformer base(nn::TransformerConfig{}, init);  // SPEC.md's tiny config, f32
+  nn::Transformer base(nn::TransformerConfig{}, init);  // docs/spec.md's tiny config, f32
   auto start = std::chrono::steady_clock::now();
   train(base, base.named_parameters(), recipe.original,
         {recipe.pretrain_lr, 0.01, std::min<std::int64_t>(50, recipe.pretrain_steps / 6),

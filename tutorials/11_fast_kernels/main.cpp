@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -94,6 +95,22 @@ void matmul_register_blocked(const float* a, const float* b, float* c, std::size
 // registers: MR values of A and NR of B feed MR·NR multiply-adds.
 double loads_per_multiply_add(double rows, double cols) { return (rows + cols) / (rows * cols); }
 
+// The register block of the active kernels' micro-kernel: xsimd's MR = 6 rows by NR = 2
+// registers of W lanes, or the plain C++ 4x4 block when the scalar kernels are active
+// (KNOB_SIMD=scalar).
+struct MicroKernelShape {
+  std::string_view isa;
+  std::size_t rows, cols;
+  bool simd;
+};
+
+MicroKernelShape active_micro_kernel() {
+  const kernels::KernelTable<float>& active = kernels::active<float>();
+  const bool simd = active.isa != kernels::Isa::scalar;
+  return {kernels::isa_name(active.isa), simd ? 6 : std::size_t{4},
+          simd ? 2 * active.width : std::size_t{4}, simd};
+}
+
 void how_much_work(const std::vector<std::size_t>& sizes) {
   heading(1, "The naive loop: how much arithmetic, how much data");
   fmt::print("{:>5} {:>14} {:>14} {:>22}\n", "n", "flops (2n^3)", "bytes (3n^2·4)",
@@ -104,7 +121,7 @@ void how_much_work(const std::vector<std::size_t>& sizes) {
     fmt::print("{:>5} {:>14.0f} {:>14.0f} {:>22.1f}\n", n, flops, bytes, flops / bytes);
   }
   fmt::print("\nvalues loaded per multiply-add in the innermost step, (MR + NR) / (MR·NR):\n");
-  const std::size_t width = kernels::active<float>().width;
+  const MicroKernelShape active = active_micro_kernel();
   struct Block {
     std::string name;
     double rows, cols;
@@ -112,9 +129,9 @@ void how_much_work(const std::vector<std::size_t>& sizes) {
   const std::vector<Block> blocks = {
       {"naive ijk: one value of C at a time, 1x1", 1, 1},
       {"this lesson's register-blocked loop, 4x4 (and knob's plain C++ micro-kernel)", 4, 4},
-      {fmt::format("knob's {} micro-kernel, 6x{} (2 registers per row)",
-                   kernels::isa_name(kernels::active<float>().isa), 2 * width),
-       6, 2.0 * static_cast<double>(width)}};
+      {fmt::format("knob's {} micro-kernel, {}x{} ({})", active.isa, active.rows, active.cols,
+                   active.simd ? "2 registers per row" : "the plain C++ one"),
+       static_cast<double>(active.rows), static_cast<double>(active.cols)}};
   for (const Block& block : blocks) {
     fmt::print("  {:<78} {:.3f}\n", block.name, loads_per_multiply_add(block.rows, block.cols));
   }
@@ -169,15 +186,15 @@ std::vector<Version> the_versions() {
     };
   };
   const kernels::KernelTable<float>& active = kernels::active<float>();
+  const MicroKernelShape shape = active_micro_kernel();
   std::vector<Version> versions;
   versions.push_back({"naive ijk", raw(matmul_ijk)});
   versions.push_back({"loops reordered ikj", raw(matmul_ikj)});
   versions.push_back({"4x4 register-blocked", raw(matmul_register_blocked)});
   versions.push_back(
       {"knob packed, scalar 4x4", table_gemm(kernels::table_for<float>(kernels::Isa::scalar))});
-  versions.push_back(
-      {fmt::format("knob packed, {} 6x{}", kernels::isa_name(active.isa), 2 * active.width),
-       table_gemm(active)});
+  versions.push_back({fmt::format("knob packed, {} {}x{}", shape.isa, shape.rows, shape.cols),
+                      table_gemm(active)});
   versions.push_back({fmt::format("knob::matmul, {} threads", num_threads()),
                       [](const Tensor& a, const Tensor& b, Tensor& c) { c = matmul(a, b); }});
   return versions;
