@@ -81,7 +81,9 @@ TEST(ObjectPool, AFreedBlockIsReusedForTheNextObjectOfItsSize) {
   const std::uint64_t before = object_pool_system_allocations();
   void* b = object_pool_allocate(112);  // the same 16-byte class as 100
   EXPECT_EQ(object_pool_system_allocations(), before);
-  if (object_pool_caches_blocks()) EXPECT_EQ(a, b);  // (under ASan every block is fresh)
+  if (object_pool_caches_blocks()) {  // (under ASan every block is fresh)
+    EXPECT_EQ(a, b);
+  }
   object_pool_release(b, 112);
   void* big = object_pool_allocate(4096);  // beyond the pooled sizes: straight to the system
   object_pool_release(big, 4096);
