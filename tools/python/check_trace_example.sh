@@ -3,8 +3,14 @@
 # (transformer_numpy.py) must agree with `knob grads --trace` on every activation and gradient,
 # and `knob compare --first` must name the first tensor each planted bug touches.
 # usage: check_trace_example.sh KNOB PYTHON MODEL_DIR
+# Exits 77 (ctest's SKIP_RETURN_CODE) when PYTHON has no NumPy.
 set -euo pipefail
 knob="$1" python="$2" model="$3"
+if ! "$python" -c 'import numpy' 2>/dev/null; then
+  echo "SKIPPED: $python cannot import numpy (install python3-numpy, or configure with"
+  echo "  -DKNOB_NUMPY_PYTHON=/path/to/a/python3/with/numpy)"
+  exit 77
+fi
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
