@@ -80,7 +80,11 @@ for patch in "${mutants[@]}"; do
     echo "refusing: $files have uncommitted changes (commit or stash them first)"
     exit 2
   fi
-  git apply "$patch"
+  if ! git apply "$patch" 2>"$build/mutant_apply.log"; then  # the code it edits has moved on
+    echo "$name: DOES NOT APPLY to this tree (rewrite the patch; see $build/mutant_apply.log)"
+    broken+=("$name")
+    continue
+  fi
   applied="$patch"
   t0=$SECONDS
   # shellcheck disable=SC2086  # one target per word
@@ -91,17 +95,18 @@ for patch in "${mutants[@]}"; do
     continue
   fi
   verdict="$(first_failure)"
-  if [[ -z "$verdict" ]]; then
+  lived=$((${#verdict} == 0))
+  if ((lived)); then
     survived+=("$name")
     verdict="SURVIVED"
   elif [[ "$files" == *autograd/kernels/* ]]; then
     for path in $paths; do  # a SIMD mutant must be killed on every path, not only the best one
       on_path="$(first_failure KNOB_SIMD="$path")"
       verdict+=" | KNOB_SIMD=$path: ${on_path:-SURVIVED}"
-      [[ -n "$on_path" ]] || survived+=("$name (KNOB_SIMD=$path)")
+      [[ -n "$on_path" ]] || { survived+=("$name (KNOB_SIMD=$path)"); lived=1; }
     done
   fi
-  [[ "$verdict" == SURVIVED ]] || killed=$((killed + 1))
+  ((lived)) || killed=$((killed + 1))  # killed only when killed on every path
   printf '%-48s %4ds  %s\n' "$name" $((SECONDS - t0)) "$verdict"
   restore
 done
@@ -109,7 +114,7 @@ done
 total=${#mutants[@]}
 echo "mutation score: $killed/$total killed in $((SECONDS - start)) s"
 ((${#survived[@]} == 0)) || echo "survivors: ${survived[*]}"
-((${#broken[@]} == 0)) || echo "did not build: ${broken[*]}"
+((${#broken[@]} == 0)) || echo "did not apply or build: ${broken[*]}"
 echo "rebuilding the restored tree ..."
 # shellcheck disable=SC2086
 cmake --build "$build" -j2 --target $targets >"$build/mutant_build.log" 2>&1
