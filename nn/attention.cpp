@@ -7,6 +7,7 @@
 
 #include "autograd/ops.h"
 #include "nn/fusion.h"
+#include "nn/trace.h"
 
 namespace knob::nn {
 
@@ -81,6 +82,9 @@ AttentionResult MultiHeadAttention::forward(const Tensor& x,
   Tensor q = q_proj_->forward(x);                                         // q: [B,T,C]
   Tensor k = k_proj_->forward(x, none, ia3_enabled() ? l_k_ : Tensor());  // k ⊙ l_k: [B,T,C]
   Tensor v = v_proj_->forward(x, none, ia3_enabled() ? l_v_ : Tensor());  // v ⊙ l_v: [B,T,C]
+  trace("q", q);  // (the trace hooks record only under nn::ActivationTrace)
+  trace("k", k);
+  trace("v", v);
 
   // Split heads: one reshape (free) and one permute (a copy) per tensor.
   Tensor q_heads = permute(reshape(q, {B, T, H, D}), {0, 2, 1, 3});  // q: [B,H,T,D]
@@ -90,6 +94,7 @@ AttentionResult MultiHeadAttention::forward(const Tensor& x,
   // Scores, masks, probabilities.
   const double scale = 1.0 / std::sqrt(static_cast<double>(D));
   Tensor scores = matmul_nt(q_heads, k_heads);  // q kᵀ: [B,H,T,T]
+  trace("scores", scores);                      // before the scale and the masks
   if (options.key_padding_mask.defined()) {
     Tensor pad = reshape(options.key_padding_mask, {B, 1, 1, T});  // per key: [B,1,1,T]
     scores = masked_fill(scores, pad, minus_infinity);             // padded → -∞: [B,H,T,T]
@@ -104,10 +109,12 @@ AttentionResult MultiHeadAttention::forward(const Tensor& x,
     }
     probs = softmax(scores, -1);
   }
+  trace("probs", probs);
 
   // Weighted values, heads merged back, output projection.
   Tensor heads_out = matmul(probs, v_heads);                             // a v: [B,H,T,D]
   Tensor merged = reshape(permute(heads_out, {0, 2, 1, 3}), {B, T, C});  // [B,T,H,D] → [B,T,C]
+  trace("context", merged);
   AttentionResult result;
   result.output = out_proj_->forward(merged);          // y: [B,T,C]
   if (options.return_weights) result.weights = probs;  // a: [B,H,T,T]

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "autograd/ops.h"
+#include "nn/trace.h"
 
 namespace knob::nn {
 
@@ -32,6 +33,7 @@ Tensor FeedForward::forward(const Tensor& x) const {
   // act(x W_upᵀ + b_up) ⊙ l_ff: [..., C] → [..., F], the ⊙ l_ff only with IA³ (one pass after
   // the product: Linear's fused epilogue).
   Tensor hidden = up_->forward(x, to_fused(activation_), ia3_enabled() ? l_ff_ : Tensor());
+  trace("hidden", hidden);        // (recorded only under nn::ActivationTrace)
   return down_->forward(hidden);  // · W_downᵀ + b_down: [..., F] → [..., C]
 }
 

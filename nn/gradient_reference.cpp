@@ -9,6 +9,7 @@
 #include "nn/file_error.h"
 #include "nn/model_dir.h"
 #include "nn/safetensors.h"
+#include "nn/trace.h"
 #include "nn/weights_file.h"
 
 namespace knob::nn {
@@ -67,14 +68,23 @@ void load_ia3_vectors_file(Transformer& model, const std::string& path) {
   }
 }
 
-NamedTensors gradient_reference(Transformer& model, const Tensor& ids, const Tensor& targets,
-                                Trainable mode) {
+namespace {
+
+// Set requires_grad as `mode` says (enabling IA³ first for Trainable::ia3).
+void set_trainable(Transformer& model, Trainable mode) {
   if (mode == Trainable::ia3) {
     if (!model.ia3_enabled()) model.enable_ia3();
     model.freeze_all_but_ia3();
   } else {
     for (auto& [name, t] : model.named_parameters()) t.requires_grad_(!is_ia3_name(name));
   }
+}
+
+}  // namespace
+
+NamedTensors gradient_reference(Transformer& model, const Tensor& ids, const Tensor& targets,
+                                Trainable mode) {
+  set_trainable(model, mode);
   model.zero_grad();
   Tensor logits = model.forward(ids);                  // [B,T,V]
   Tensor loss = cross_entropy(logits, targets, -100);  // mean over counted positions
@@ -86,6 +96,49 @@ NamedTensors gradient_reference(Transformer& model, const Tensor& ids, const Ten
     out.emplace_back("grad." + name, t.has_grad() ? t.grad() : zeros_like(t));
   }
   model.zero_grad();
+  return out;
+}
+
+GradientTrace gradient_trace(Transformer& model, const Tensor& ids, const Tensor& targets,
+                             Trainable mode) {
+  set_trainable(model, mode);
+  model.zero_grad();
+  NamedTensors trainable;
+  for (auto& [name, t] : model.named_parameters()) {
+    if (t.requires_grad()) trainable.emplace_back(name, t);
+  }
+  // Every parameter joins the graph while tracing, so that every activation has a gradient
+  // (in IA³ mode the first ones would otherwise depend on nothing that trains).
+  for (auto& [name, t] : model.named_parameters()) t.requires_grad_(true);
+  NamedTensors activations;
+  Tensor logits;
+  Tensor loss;
+  {
+    ActivationTrace recording;
+    logits = model.forward(ids);                  // [B,T,V]
+    loss = cross_entropy(logits, targets, -100);  // mean over counted positions
+    trace("loss", loss);
+    activations = recording.tensors();
+  }
+  TensorList wrt;
+  for (const auto& [name, t] : trainable) wrt.push_back(t);
+  for (const auto& [name, t] : activations) wrt.push_back(t);
+  const TensorList grads = grad({loss}, wrt);
+  set_trainable(model, mode);
+
+  GradientTrace out;
+  out.tensors = {{"loss", loss.detach()}, {"logits", logits.detach()}};
+  for (std::size_t i = 0; i < trainable.size(); ++i) {
+    out.tensors.emplace_back("grad." + trainable[i].first, grads[i]);
+    out.parameters.push_back(trainable[i].first);
+  }
+  for (std::size_t i = 0; i < activations.size(); ++i) {
+    const std::string& name = activations[i].first;
+    if (name != "loss" && name != "logits")
+      out.tensors.emplace_back(name, activations[i].second.detach());
+    out.tensors.emplace_back("grad." + name, grads[trainable.size() + i]);
+    out.order.push_back(name);
+  }
   return out;
 }
 

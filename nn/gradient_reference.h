@@ -46,4 +46,27 @@ void load_ia3_vectors_file(Transformer& model, const std::string& path);
 NamedTensors gradient_reference(Transformer& model, const Tensor& ids, const Tensor& targets,
                                 Trainable mode);
 
+/// @brief gradient_reference()'s tensors together with the trace of the same pass: every
+/// intermediate activation and its gradient, and the order they were made in.
+struct GradientTrace {
+  /// `loss`, `logits`, `grad.<param>` as gradient_reference(); then for every traced activation
+  /// N (docs/gradient_trace.md) its value `N` (except `loss` and `logits`, already there) and
+  /// its gradient `grad.N` (\f$ \partial L / \partial N \f$).
+  NamedTensors tensors;
+  std::vector<std::string> order;       ///< the traced names in forward order, `loss` last
+  std::vector<std::string> parameters;  ///< the trainable parameters, in the model's order
+};
+
+/// @brief One forward and backward pass like gradient_reference(), with the model's trace
+/// hooks recording (nn::ActivationTrace): `tok_emb.out`, ..., `blocks.0.attn.probs`, ...,
+/// `logits`, `loss`, each with its gradient. The parameter gradients are those of
+/// gradient_reference(), the same numbers.
+/// @param model the model. @param ids token ids [B,T] (i64).
+/// @param targets next-token ids [B,T] (i64), -100 where no loss is taken.
+/// @param mode which parameters train (get a `grad.` entry); the activations' gradients do
+///        not depend on it.
+/// @return the tensors and the orders.
+GradientTrace gradient_trace(Transformer& model, const Tensor& ids, const Tensor& targets,
+                             Trainable mode);
+
 }  // namespace knob::nn

@@ -4,6 +4,7 @@
 
 #include "autograd/ops.h"
 #include "nn/memory_budget.h"
+#include "nn/trace.h"
 
 namespace knob::nn {
 
@@ -79,8 +80,18 @@ Tensor Transformer::forward(const Tensor& ids) const {
   Tensor tokens = tok_emb_->forward(ids);                    // W_tok[ids]: [B,T,C]
   Tensor positions = slice(pos_emb_->weight(), 0, 0, T);     // W_pos[0:T]: [T,C]
   Tensor x = emb_dropout_->forward(add(tokens, positions));  // [B,T,C] + [T,C] → [B,T,C]
-  for (const auto& block : blocks_) x = block->forward(x);   // blocks: [B,T,C]
-  return head_->forward(ln_f_->forward(x));                  // ln_f, head: [B,T,V]
+  trace("tok_emb.out", tokens);  // (the trace hooks record only under nn::ActivationTrace)
+  trace("pos_emb.out", positions);
+  trace("embeddings", x);
+  for (std::size_t i = 0; i < blocks_.size(); ++i) {
+    TraceScope scope("blocks", i);
+    x = blocks_[i]->forward(x);  // blocks: [B,T,C]
+  }
+  Tensor normed = ln_f_->forward(x);       // ln_f: [B,T,C]
+  Tensor logits = head_->forward(normed);  // head: [B,T,V]
+  trace("ln_f.out", normed);
+  trace("logits", logits);
+  return logits;
 }
 
 Tensor Transformer::loss(const Tensor& ids, const Tensor& targets) const {

@@ -1,6 +1,7 @@
 #include "nn/transformer_block.h"
 
 #include "autograd/ops.h"
+#include "nn/trace.h"
 
 namespace knob::nn {
 
@@ -22,12 +23,27 @@ TransformerBlock::TransformerBlock(const TransformerConfig& config, Generator& g
 Tensor TransformerBlock::forward(const Tensor& x, const AttentionOptions& options) const {
   AttentionOptions attention_options = options;
   attention_options.return_weights = false;
-  Tensor h = ln1_->forward(x);                                    // ln1(x): [B,T,C]
-  Tensor attended = attn_->forward(h, attention_options).output;  // attn(h): [B,T,C]
-  Tensor x1 = add(x, attn_dropout_->forward(attended));           // x + attn: [B,T,C]
-  Tensor h2 = ln2_->forward(x1);                                  // ln2(x): [B,T,C]
-  Tensor fed = ffn_->forward(h2);                                 // ffn(h): [B,T,C]
-  return add(x1, ffn_dropout_->forward(fed));                     // x + ffn: [B,T,C]
+  Tensor h = ln1_->forward(x);  // ln1(x): [B,T,C]
+  trace("ln1.out", h);
+  Tensor attended;
+  {
+    TraceScope scope("attn");
+    attended = attn_->forward(h, attention_options).output;  // attn(h): [B,T,C]
+  }
+  trace("attn.out", attended);
+  Tensor x1 = add(x, attn_dropout_->forward(attended));  // x + attn: [B,T,C]
+  trace("resid_mid", x1);
+  Tensor h2 = ln2_->forward(x1);  // ln2(x): [B,T,C]
+  trace("ln2.out", h2);
+  Tensor fed;
+  {
+    TraceScope scope("ffn");
+    fed = ffn_->forward(h2);  // ffn(h): [B,T,C]
+  }
+  trace("ffn.out", fed);
+  Tensor y = add(x1, ffn_dropout_->forward(fed));  // x + ffn: [B,T,C]
+  trace("out", y);
+  return y;
 }
 
 void TransformerBlock::enable_ia3() {

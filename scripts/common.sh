@@ -37,6 +37,7 @@ knob_required_packages() {
     pkgs+=(build-essential)
   fi
   pkgs+=(libxsimd-dev libfmt-dev libgtest-dev nlohmann-json3-dev libcli11-dev libre2-dev)
+  pkgs+=(python3-numpy)  # tools/python and its tests (which report themselves skipped without it)
   if [[ "${KNOB_WITH_DOCS:-0}" == 1 ]]; then pkgs+=(doxygen graphviz libjs-mathjax); fi
   printf '%s\n' "${pkgs[@]}"
 }

@@ -1,4 +1,6 @@
 // gradcheck itself must catch wrong gradients and say where they are.
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 #include "autograd/gradcheck.h"
@@ -41,6 +43,32 @@ Tensor cube_with_detached_backward(const Tensor& x) {
   });
 }
 
+// y = x² with a backward rule `factor` times too large (a wrong constant, e.g. 0.1% off).
+Tensor square_scaled_backward(const Tensor& x, double factor) {
+  Tensor y;
+  {
+    NoGradGuard forward_only;
+    y = mul(x, x);
+  }
+  return record("square_scaled", y, {x}, [x, factor](const Tensor& g) {
+    return TensorList{mul(g, mul_scalar(x, 2.0 * factor))};
+  });
+}
+
+// y = x² whose backward has two code paths, like a fused op: the plain pass (grad mode off
+// inside the rule) is right; the create_graph path (grad mode on) is `factor` times too large.
+Tensor square_two_paths(const Tensor& x, double create_graph_factor) {
+  Tensor y;
+  {
+    NoGradGuard forward_only;
+    y = mul(x, x);
+  }
+  return record("square_two_paths", y, {x}, [x, create_graph_factor](const Tensor& g) {
+    const double factor = grad_enabled() ? create_graph_factor : 1.0;
+    return TensorList{mul(g, mul_scalar(x, 2.0 * factor))};
+  });
+}
+
 TEST(Gradcheck, FindsTheWrongElementAndNamesIt) {
   Tensor x = tensor({0.5, -1.0, 1.5, 2.0}, {4}, DType::f64).requires_grad_();
   const GradcheckResult r =
@@ -50,7 +78,7 @@ TEST(Gradcheck, FindsTheWrongElementAndNamesIt) {
   EXPECT_NE(r.message.find("element [2]"), std::string::npos) << r.message;
   EXPECT_NE(r.message.find("analytic 4.5"), std::string::npos) << r.message;
   EXPECT_NE(r.message.find("numeric 3"), std::string::npos) << r.message;
-  EXPECT_NE(r.message.find("atol"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("tolerance"), std::string::npos) << r.message;
   EXPECT_NEAR(r.max_abs_error, 1.5, 1e-6);
 }
 
@@ -69,6 +97,57 @@ TEST(Gradcheck, GradgradcheckCatchesANonDifferentiableBackward) {
   EXPECT_FALSE(gradgradcheck(fn, {x}).passed);  // second is not
   auto good = [](const TensorList& in) { return pow(in[0], 3.0); };
   EXPECT_TRUE(gradgradcheck(good, {x}).passed);
+}
+
+TEST(Gradcheck, ARuleOneThousandthOffFailsInBothModes) {
+  Generator gen(4);
+  Tensor x = randn({3, 4}, gen, DType::f64).requires_grad_();
+  for (double factor : {1.001, 0.999, 1.0 + 1e-5}) {
+    auto fn = [factor](const TensorList& in) { return square_scaled_backward(in[0], factor); };
+    EXPECT_FALSE(gradcheck(fn, {x}).passed) << factor;
+    EXPECT_FALSE(gradcheck(fn, {x}, {.fast_mode = true}).passed) << factor;
+  }
+  auto right = [](const TensorList& in) { return square_scaled_backward(in[0], 1.0); };
+  const GradcheckResult r = gradcheck(right, {x});
+  EXPECT_TRUE(r.passed) << r.message;
+  EXPECT_TRUE(gradcheck(right, {x}, {.fast_mode = true}).passed);
+  // The tolerance comes from the error estimate: far below 1e-5 of the Jacobian's scale.
+  EXPECT_LT(r.resolution, 1e-8);
+  EXPECT_LT(r.worst_ratio, 1.0);
+  EXPECT_GT(r.scale, 0.0);
+}
+
+TEST(Gradcheck, GradgradcheckComparesTheCreateGraphValuesWithThePlainPass) {
+  Tensor x = tensor({0.5, -1.0, 1.5}, {3}, DType::f64).requires_grad_();
+  auto scaled = [](const TensorList& in) { return square_two_paths(in[0], 1.001); };
+  EXPECT_TRUE(gradcheck(scaled, {x}).passed);  // the plain pass is right
+  const GradcheckResult r = gradgradcheck(scaled, {x});
+  EXPECT_FALSE(r.passed);  // its derivative is consistent with itself, but its values are off
+  EXPECT_NE(r.message.find("create_graph gradient differs from the plain backward"),
+            std::string::npos)
+      << r.message;
+  EXPECT_NEAR(r.path_difference, 1e-3, 1e-6);
+  // Step 2 alone (the derivative of the create_graph gradient) cannot see the factor.
+  GradcheckOptions derivative_only;
+  derivative_only.path_tolerance = INFINITY;
+  EXPECT_TRUE(gradgradcheck(scaled, {x}, derivative_only).passed);
+  auto both_right = [](const TensorList& in) { return square_two_paths(in[0], 1.0); };
+  const GradcheckResult ok = gradgradcheck(both_right, {x});
+  EXPECT_TRUE(ok.passed) << ok.message;
+  EXPECT_EQ(ok.path_difference, 0.0);
+}
+
+TEST(Gradcheck, AKinkWithinTheStepIsUndecidedNotPassed) {
+  // relu at 1e-4: the steps 2^-10 and 2^-11 straddle the kink, so the two central differences
+  // disagree and the check cannot resolve the derivative: it must fail, naming why.
+  Tensor x = tensor({1e-4, 1.0}, {2}, DType::f64).requires_grad_();
+  const GradcheckResult r = gradcheck([](const TensorList& in) { return relu(in[0]); }, {x});
+  EXPECT_FALSE(r.passed);
+  EXPECT_NE(r.message.find("could not decide"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("kink"), std::string::npos) << r.message;
+  // Away from the kink, the same op passes.
+  Tensor away = tensor({0.5, 1.0}, {2}, DType::f64).requires_grad_();
+  EXPECT_TRUE(gradcheck([](const TensorList& in) { return relu(in[0]); }, {away}).passed);
 }
 
 TEST(Gradcheck, RestoresTheInputs) {

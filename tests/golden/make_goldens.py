@@ -16,14 +16,19 @@ for each model size a directory with:
     expected_full.safetensors  loss, logits, grad.<every parameter>
     expected_ia3.safetensors   loss, logits, grad.<every IA³ vector> (with the adapter applied)
 
-plus `adamw_steps.safetensors` (20 AdamW steps on the tiny model: the loss before each step)
-and `layers.safetensors` (attention with masks, layer norm and FFN, one layer at a time).
+plus `adamw_steps.safetensors` (20 AdamW steps on the tiny model: the loss before each step),
+`layers.safetensors` (attention with masks, layer norm and FFN, one layer at a time) and
+`conventions.safetensors` (the cases where a convention decides the gradient: max with ties,
+relu at exactly 0, cross_entropy with ignore_index 0, concat/slice on every axis, softmax on a
+non-last axis, bias_activation with one scale per batch row; rows of 37 so float32 SIMD code
+runs its vector bodies). `make_goldens.py conventions` rewrites only that last file.
 CI does not need PyTorch: the files are committed.
 """
 import json
 import math
 import os
 import struct
+import sys
 
 import torch
 import torch.nn.functional as F
@@ -264,12 +269,99 @@ def write_layer_goldens():
     print("layers: attention, layernorm, ffn")
 
 
+def write_convention_goldens():
+    """Where PyTorch's conventions decide the gradient. For each case: its inputs, an upstream
+    gradient, PyTorch's output (`.out`) and the gradient of every input (`.grad.<input>`)."""
+    torch.manual_seed(4321)  # independent of the other files
+    N = 37  # a row of 37: two float32 AVX-512 registers (16 lanes) and a tail
+    files = {}
+
+    def record(tag, fn, inputs, upstream=None):
+        xs = {n: t.detach().clone().requires_grad_() for n, t in inputs.items()}
+        out = fn(**xs)
+        if upstream is None:
+            upstream = torch.randn(out.shape)
+        grads = torch.autograd.grad(out, list(xs.values()), upstream)
+        files[tag + ".out"] = out.detach()
+        files[tag + ".upstream"] = upstream
+        for (n, t), g in zip(xs.items(), grads):
+            files[tag + "." + n] = t.detach()
+            files[tag + ".grad." + n] = g
+
+    # max with ties: small integers, so every group has tied maxima. PyTorch's max(dim) sends
+    # the gradient to the first maximal index; several axes are flattened into one, in order.
+    ties = torch.randint(0, 3, (2, 3, N)).double()
+    record("max_all", lambda x: x.reshape(-1).max(0).values, {"x": ties})
+    for axis in range(3):
+        record(f"max_axis{axis}", lambda x, a=axis: x.max(a).values, {"x": ties})
+    record("max_axes02", lambda x: x.permute(1, 0, 2).reshape(3, -1).max(1).values, {"x": ties})
+
+    # relu at exactly 0 (PyTorch: slope 0), alone and fused after a bias (half-integers, so
+    # x + b is exactly 0 at about a fifth of the positions).
+    x = torch.randint(-2, 3, (2, 3, N)).double() * 0.5
+    record("relu_zero", lambda x: F.relu(x), {"x": x})
+    bias = 0.5 * torch.randint(-2, 3, (N,)).double()
+    record("bias_relu_zero", lambda x, b: F.relu(x + b), {"x": x, "b": bias})
+
+    # cross_entropy with a padding id as ignore_index (class 0 is never scored).
+    logits = torch.randn(2, 5, N)
+    targets = torch.randint(0, N, (2, 5))
+    targets[0, :2] = 0
+    targets[1, 4] = 0
+    files["ce_ignore0.targets"] = targets
+    record("ce_ignore0",
+           lambda z: F.cross_entropy(z.reshape(-1, N), targets.reshape(-1), ignore_index=0),
+           {"z": logits}, torch.tensor(0.7))
+
+    # concat and slice on every axis of [2,3,N].
+    shape = (2, 3, N)
+    for axis in range(3):
+        other = list(shape)
+        other[axis] = 2
+        record(f"concat_axis{axis}", lambda a, b, ax=axis: torch.cat([a, b], ax),
+               {"a": torch.randn(shape), "b": torch.randn(other)})
+        record(f"slice_axis{axis}", lambda x, ax=axis: x.narrow(ax, 1, shape[ax] - 1),
+               {"x": torch.randn(shape)})
+
+    # softmax / log_softmax along each axis, the normalised axis 37 long.
+    for axis in range(3):
+        s = [2, 3, 2]
+        s[axis] = N
+        record(f"softmax_axis{axis}", lambda x, ax=axis: torch.softmax(x, ax),
+               {"x": torch.randn(s)})
+        record(f"log_softmax_axis{axis}", lambda x, ax=axis: torch.log_softmax(x, ax),
+               {"x": torch.randn(s)})
+
+    # bias_activation with one scale vector per batch row: f(x + b) * s, s [B,1,N].
+    acts = {"identity": lambda z: z, "relu": F.relu, "gelu": F.gelu,
+            "gelu_tanh": lambda z: F.gelu(z, approximate="tanh")}
+    for name, f in acts.items():
+        record(f"bias_act_{name}", lambda x, b, s, f=f: f(x + b) * s,
+               {"x": torch.randn(2, 3, N), "b": torch.randn(N), "s": torch.randn(2, 1, N)})
+
+    # The other fused ops on rows of 37.
+    record("layer_norm", lambda x, w, b: F.layer_norm(x, (N,), w, b, 1e-5),
+           {"x": torch.randn(2, 3, N), "w": 1 + 0.2 * torch.randn(N), "b": torch.randn(N)})
+    causal = torch.triu(torch.ones(N, N, dtype=torch.bool), diagonal=1)
+    record("attention_softmax",
+           lambda x: torch.softmax((0.3 * x).masked_fill(causal, float("-inf")), -1),
+           {"x": torch.randn(1, N, N)})
+
+    save_safetensors(os.path.join(HERE, "conventions.safetensors"), files,
+                     {"row": str(N), "layer_norm_eps": "1e-5", "attention_scale": "0.3",
+                      "torch": torch.__version__})
+    print(f"conventions: {len(files)} tensors")
+
+
 def config(vocab, d, heads, layers, ff, seq, act):
     return {"vocab_size": vocab, "d_model": d, "n_heads": heads, "n_layers": layers, "d_ff": ff,
             "max_seq_len": seq, "activation": act, "layer_norm_eps": 1e-5}
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["conventions"]:
+        write_convention_goldens()
+        sys.exit(0)
     tiny = config(11, 8, 2, 2, 16, 8, "gelu")
     write_model_case("tiny", tiny, B=2, T=6)
     write_model_case("odd", config(13, 36, 3, 1, 20, 4, "relu"), B=3, T=1)
@@ -277,3 +369,4 @@ if __name__ == "__main__":
     write_model_case("spec", config(32, 64, 4, 2, 256, 32, "gelu"), B=2, T=16)
     write_adamw_steps(tiny, B=4, T=6)
     write_layer_goldens()
+    write_convention_goldens()

@@ -1,6 +1,11 @@
 // `knob grads`: docs/spec.md §4 — one forward and backward of the reference transformer, written as
 // a safetensors file (loss, logits, grad.<name>) for checking other implementations against.
+// With --trace it also writes every intermediate activation and its gradient, with their
+// forward order in the metadata (docs/gradient_trace.md), for `knob compare --first`.
+#include <map>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "commands.h"
 #include "nn/file_error.h"
@@ -20,6 +25,7 @@ struct GradsArgs {
   std::string adapter;
   std::string trainable = "full";
   std::string dtype = "f64";
+  bool trace = false;
 };
 
 DType parse_dtype(const std::string& text) {
@@ -58,10 +64,18 @@ void run_grads(const GradsArgs& args) {
                     dtype_name(ids.dtype()), shape_str(ids.shape()), dtype_name(targets.dtype()),
                     shape_str(targets.shape())));
   }
-  const nn::NamedTensors result = nn::gradient_reference(*model, ids, targets, mode);
-  nn::write_safetensors(
-      args.out, result,
-      {{"trainable", args.trainable}, {"dtype", args.dtype}, {"model", args.model_dir}});
+  std::map<std::string, std::string> metadata = {
+      {"trainable", args.trainable}, {"dtype", args.dtype}, {"model", args.model_dir}};
+  nn::NamedTensors result;
+  if (args.trace) {
+    nn::GradientTrace traced = nn::gradient_trace(*model, ids, targets, mode);
+    result = std::move(traced.tensors);
+    metadata["trace_order"] = fmt::format("{}", fmt::join(traced.order, ","));
+    metadata["parameter_order"] = fmt::format("{}", fmt::join(traced.parameters, ","));
+  } else {
+    result = nn::gradient_reference(*model, ids, targets, mode);
+  }
+  nn::write_safetensors(args.out, result, metadata);
   fmt::print("loss {:.10g}; wrote {} tensors to {}\n", result.front().second.item(), result.size(),
              args.out);
 }
@@ -84,6 +98,9 @@ void add_grads_command(CLI::App& app) {
       ->check(CLI::IsMember({"full", "ia3"}));
   cmd->add_option("--dtype", args->dtype, "f32 or f64 (default f64)")
       ->check(CLI::IsMember({"f32", "f64"}));
+  cmd->add_flag("--trace", args->trace,
+                "Also write every intermediate activation N and its gradient grad.N, in forward "
+                "order (docs/gradient_trace.md), for `knob compare --first`");
   cmd->callback([args] { run_grads(*args); });
 }
 
