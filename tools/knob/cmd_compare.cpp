@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "cli_numbers.h"
 #include "commands.h"
 #include "nn/file_error.h"
 #include "nn/path_identity.h"
@@ -267,14 +268,15 @@ void add_compare_command(CLI::App& app) {
       "finite entries; NaN and Inf must match exactly, integers must be equal");
   cmd->add_option("actual", args->actual, "The file to check")->required();
   cmd->add_option("expected", args->expected, "The reference file")->required();
-  cmd->add_option("--rtol", args->rtol, "Relative tolerance (default 1e-9)");
-  cmd->add_option("--atol", args->atol, "Absolute tolerance (default rtol / 1000)");
+  add_real_option(*cmd, "--rtol", args->rtol, kNonNegative, "Relative tolerance (default 1e-9)");
+  add_real_option(*cmd, "--atol", args->atol, kNonNegative,
+                  "Absolute tolerance (default rtol / 1000)");
   cmd->add_flag("--first", args->first,
                 "Go through the tensors in the order the computation made them (forward values, "
                 "then gradients in backward order; from a `knob grads --trace` file) and stop at "
                 "the first that differs, showing its worst elements");
-  cmd->add_option("--worst", args->worst, "How many of the worst elements --first shows (5)")
-      ->check(CLI::Range(0, 1000000));
+  add_integer_option(*cmd, "--worst", args->worst, 0, 1000000,
+                     "How many of the worst elements --first shows (5)");
   cmd->callback([args] { run_compare(*args); });
 }
 
