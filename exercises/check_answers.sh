@@ -74,13 +74,14 @@ check_stub_fails() {
 
 check_exercise() {
   local build="$1" dir="$2" id="$3" problems=0 wrong name rejected=0 total=0
-  local variants="$build/exercise-variants"
-  check_stub_fails "$id" "$variants/${id}__stub" || problems=1
+  local variants="$build/exercise-variants" stub="fails" solution="passes"
+  check_stub_fails "$id" "$variants/${id}__stub" || { problems=1; stub="DOES NOT FAIL"; }
   run_grader "$variants/${id}__solution"
   if [[ $RUN_STATUS -ne 0 ]]; then
     echo "  $id: the solution fails its grader (exit $RUN_STATUS):" >&2
     head -n 40 "$RUN_LOG" >&2
     problems=1
+    solution="FAILS"
   fi
   rm -f "$RUN_LOG"
   for wrong in "$dir/$id"/wrong/*.cpp; do
@@ -106,8 +107,8 @@ check_exercise() {
     echo "  $id: only $total wrong solutions (at least 3 expected)" >&2
     problems=1
   fi
-  printf '%-32s stub fails, solution %s, %d of %d wrong solutions rejected\n' "$id" \
-    "$( ((problems)) && echo "?" || echo passes)" "$rejected" "$total"
+  printf '%-32s stub %s, solution %s, %d of %d wrong solutions rejected\n' "$id" "$stub" \
+    "$solution" "$rejected" "$total"
   return "$problems"
 }
 
