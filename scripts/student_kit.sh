@@ -21,7 +21,8 @@ KNOB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 usage() { sed -n '5,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # Library folders and files copied as they are (the lessons link to docs/ and the sources).
-KIT_PATHS=(autograd nn tasks ia3 tutorials docs scripts/common.sh exercises .clang-format LICENSE)
+KIT_PATHS=(autograd nn tasks ia3 tutorials docs scripts/common.sh exercises .clang-format LICENSE
+           cmake/KnobDependencies.cmake cmake/FindKnobRE2.cmake)
 
 # Files of exercises/ that never go into a kit (answers, and tools for instructors and CI).
 is_instructor_only() {

@@ -1,38 +1,20 @@
-// The knob program on bad input (issue 7, item 3): it exits with a non-zero status (never a
-// signal) and prints exactly one line on standard error, starting with "knob: " and naming the
-// file and the problem. Runs the real executable (KNOB_PROGRAM) in a child process.
-#include <fcntl.h>
-#include <spawn.h>
-
-#include <algorithm>
-#include <fstream>
-#include <iterator>
+// The knob program on bad input: it exits with a non-zero status (never a signal) and prints
+// exactly one line on standard error, starting with "knob: " and naming the file and the
+// problem. Runs the real executable (KNOB_PROGRAM) in a child process.
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include "nn/model_dir.h"
 #include "nn/safetensors.h"
 #include "reliability_helpers.h"
-
-extern char** environ;
+#include "run_knob.h"
 
 namespace knob::reliability {
 namespace {
 
-struct Outcome {
-  bool exited = false;  // false: killed by a signal
-  int status = -1;      // exit status, or the signal number
-  std::string out;      // standard output
-  std::string err;      // standard error
-};
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using Outcome = KnobOutcome;
 
 class CliErrors : public ScratchDir {
  protected:
@@ -49,39 +31,7 @@ class CliErrors : public ScratchDir {
   }
 
   // Run `knob args...` with its output captured in files of the scratch directory.
-  Outcome run(const std::vector<std::string>& args) {
-    Outcome outcome;
-#ifdef KNOB_PROGRAM
-    const std::string out_path = path("stdout.txt");
-    const std::string err_path = path("stderr.txt");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    std::vector<std::string> storage = {KNOB_PROGRAM};
-    storage.insert(storage.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& arg : storage) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    const int spawned = posix_spawn(&pid, KNOB_PROGRAM, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    EXPECT_EQ(spawned, 0) << "cannot start " << KNOB_PROGRAM;
-    if (spawned != 0) return outcome;
-    int wait_status = 0;
-    EXPECT_EQ(waitpid(pid, &wait_status, 0), pid);
-    outcome.exited = WIFEXITED(wait_status);
-    outcome.status = outcome.exited ? WEXITSTATUS(wait_status) : WTERMSIG(wait_status);
-    outcome.out = read_file(out_path);
-    outcome.err = read_file(err_path);
-#else
-    (void)args;
-#endif
-    return outcome;
-  }
+  Outcome run(const std::vector<std::string>& args) { return run_knob(path(""), args); }
 
   // Run knob and check the clean-failure contract; returns its standard error.
   std::string expect_clean_failure(const std::vector<std::string>& args,
@@ -131,7 +81,7 @@ TEST_F(CliErrors, ConfigThatIsNotJson) {
 }
 
 TEST_F(CliErrors, TruncatedWeights) {
-  const std::string bytes = read_file(path("model/model.safetensors"));
+  const std::string bytes = read_whole_file(path("model/model.safetensors"));
   write_text(path("model/model.safetensors"), bytes.substr(0, bytes.size() - 10));
   expect_clean_failure(grads("model", "batch.safetensors"), "model.safetensors");
 }

@@ -1,4 +1,4 @@
-// Determinism (issue 7, item 6; the rules are in docs/determinism.md): the same seed gives a
+// Determinism (the rules are in docs/determinism.md): the same seed gives a
 // bit-identical loss trajectory on one SIMD path, and the scalar reference path agrees with the
 // best SIMD path within a documented tolerance.
 #include <algorithm>

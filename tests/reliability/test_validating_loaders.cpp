@@ -1,4 +1,4 @@
-// Validating loaders (issue 7, item 3): every malformed input gives one knob::Error whose single
+// Validating loaders: every malformed input gives one knob::Error whose single
 // line names the file (or op) and the problem. The safetensors container itself (header length,
 // JSON, dtypes, shapes vs bytes, offsets) is covered by tests/nn/test_safetensors.cpp; this
 // file covers what lies on top: config values, model directories, and the ids a model is given.
