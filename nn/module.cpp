@@ -149,7 +149,7 @@ std::string state_dict_problems(const NamedShapes& expected, const NamedShapes& 
   return fmt::format("{}", fmt::join(parts, "; "));
 }
 
-void check_state_dict(const NamedShapes& expected, const NamedShapes& given, bool strict) {
+void check_state_dict_shapes(const NamedShapes& expected, const NamedShapes& given, bool strict) {
   const std::string problems = state_dict_problems(expected, given, strict);
   if (!problems.empty()) throw ShapeError("load_state_dict: " + problems);
 }
@@ -158,7 +158,7 @@ void check_state_dict(const NamedShapes& expected, const NamedTensors& given, bo
   NamedShapes shapes;
   shapes.reserve(given.size());
   for (const auto& [name, t] : given) shapes.emplace_back(name, t.shape());
-  check_state_dict(expected, shapes, strict);
+  check_state_dict_shapes(expected, shapes, strict);
 }
 
 void Module::load_state_dict(const NamedTensors& state, bool strict) {

@@ -37,9 +37,9 @@ std::string state_dict_problems(const NamedShapes& expected, const NamedShapes& 
 /// @param given the names and shapes offered.
 /// @param strict whether names not in `expected` are an error.
 /// @throws ShapeError `load_state_dict: <state_dict_problems()>` when there is a problem.
-void check_state_dict(const NamedShapes& expected, const NamedShapes& given, bool strict);
+void check_state_dict_shapes(const NamedShapes& expected, const NamedShapes& given, bool strict);
 
-/// @brief check_state_dict() on the names and shapes of `given`.
+/// @brief check_state_dict_shapes() on the names and shapes of the tensors `given`.
 /// @param expected the parameters the model has.
 /// @param given the tensors offered.
 /// @param strict whether names not in `expected` are an error.
