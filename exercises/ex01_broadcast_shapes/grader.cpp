@@ -61,7 +61,9 @@ TEST(BroadcastShape, SquareAndOneRowShapes) {
 TEST(BroadcastShape, IncompatibleShapesThrowAShapeErrorNamingBoth) {
   const std::vector<std::pair<Shape, Shape>> bad = {
       {{2, 3}, {4}}, {{3, 2}, {2, 3}}, {{2}, {0}}, {{4, 2, 3}, {5, 1, 3}}};
-  for (const auto& [a, b] : bad) {
+  for (const auto& pair : bad) {
+    const Shape& a = pair.first;  // named variables, which a lambda can capture (clang 14)
+    const Shape& b = pair.second;
     EXPECT_THROW((void)broadcast_shapes(a, b, "add"), ShapeError);  // knob agrees it is an error
     const std::string call = "broadcast_result_shape(" + shape_str(a) + ", " + shape_str(b) + ")";
     std::string message;

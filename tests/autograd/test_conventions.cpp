@@ -144,7 +144,8 @@ TEST_P(Conventions, BiasActivationWithOneScalePerBatchRow) {
       {"relu", FusedActivation::relu},
       {"gelu", FusedActivation::gelu},
       {"gelu_tanh", FusedActivation::gelu_tanh}};
-  for (const auto& [name, f] : activations) {
+  for (const auto& [name, activation] : activations) {
+    const FusedActivation f = activation;  // a variable a lambda can capture (clang 14)
     const std::string tag = std::string("bias_act_") + name;
     check(tag, {"x", "b", "s"},
           [f](const TensorList& in) { return bias_activation(in[0], in[1], f, in[2]); });

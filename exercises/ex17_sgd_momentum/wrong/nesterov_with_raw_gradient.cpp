@@ -29,7 +29,8 @@ void sgd_step(const nn::NamedTensors& params, std::vector<SgdState>& states,
               const SgdOptions& options) {
   check_options(params, states, options);
   for (std::size_t index = 0; index < params.size(); ++index) {
-    const auto& [name, param] = params[index];
+    const std::string& name = params[index].first;  // named variables, which a lambda
+    const Tensor& param = params[index].second;     // can capture (clang 14)
     if (!param.requires_grad() || !param.has_grad()) continue;
     const Tensor grad = param.grad();
     const bool decays =
