@@ -73,9 +73,9 @@ Numeric extrapolate(double wide, double narrow, double f_scale) {
 
 // What one element's comparison found.
 struct Verdict {
-  double error = 0.0;        // |a - N|
-  double tolerance = 0.0;    // safety · truncation + rounding
-  bool wrong = false;        // error > tolerance (or not finite)
+  double error = 0.0;      // |a - N|
+  double tolerance = 0.0;  // safety · truncation + rounding
+  bool wrong = false;      // error > tolerance (or not finite)
   // The two steps disagree by more than rounding explains, and by more than max_uncertainty of
   // the scale: the derivative is not resolved (a kink or a jump within the step).
   bool undecidable = false;

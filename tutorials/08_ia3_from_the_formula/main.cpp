@@ -115,7 +115,9 @@ AttentionSteps attention_by_hand(const ia3::IA3Attention& layer, std::int64_t H,
 }
 
 void attention_step_by_step() {
-  heading(1, "IA3 attention, step by step with knob ops (the reference sizes of docs/spec.md: C 64, H 4; float64)");
+  heading(1,
+          "IA3 attention, step by step with knob ops (the reference sizes of docs/spec.md: C 64, H "
+          "4; float64)");
   Generator gen(8);
   const std::int64_t B = 2, T = 5, C = 64, H = 4;
   const ia3::IA3Attention layer(C, H, gen, DType::f64);
@@ -369,7 +371,8 @@ void built_in_path() {
 
 // ---- 7. counting what trains ------------------------------------------------------------------
 void count_parameters() {
-  heading(7, "What trains: the reference model with the default adapter (k_proj, v_proj, ffn.down)");
+  heading(7,
+          "What trains: the reference model with the default adapter (k_proj, v_proj, ffn.down)");
   Generator init(1234);
   auto model = std::make_shared<nn::Transformer>(nn::TransformerConfig{}, init);
   const std::int64_t base = model->num_parameters();

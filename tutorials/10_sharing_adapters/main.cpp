@@ -392,9 +392,10 @@ void run(const std::filesystem::path& out) {
   const Tensor base_logits = s.model->forward(s.ids);
   ia3::Adapter adapter(s.model, ia3::AdapterConfig::spec_default());  // vectors at ones
   adapter.load_vectors(s.vectors_a);                                  // now adapter A
-  fmt::print("adapter A attached (ia3::Adapter, the default of docs/spec.md): logits {} move by up to {:.2f}\n",
-             shape_str(base_logits.shape()),
-             max_abs_difference(s.model->forward(s.ids), base_logits));
+  fmt::print(
+      "adapter A attached (ia3::Adapter, the default of docs/spec.md): logits {} move by up to "
+      "{:.2f}\n",
+      shape_str(base_logits.shape()), max_abs_difference(s.model->forward(s.ids), base_logits));
   merge_and_unmerge(s, adapter);
   folded_layers();
   const ia3::AdapterFile file = save_and_load(s, adapter, out);
