@@ -1,0 +1,74 @@
+// WRONG (clipping): clips every vector's gradient to the norm on its own instead of the global
+// norm of all of them together, which changes the direction of the update.
+#include <cmath>
+#include <string>
+#include <utility>
+
+#include "autograd/error.h"
+#include "autograd/ops.h"
+#include "exercises/ex26_ia3_finetune_loop/ia3_finetune.h"
+#include "nn/adam.h"
+#include "nn/clip_grad.h"
+
+namespace knob::exercises {
+
+struct Ia3Finetuner::State {
+  State(std::shared_ptr<nn::Transformer> model_in, std::shared_ptr<ia3::Adapter> adapter_in,
+        const Ia3FinetuneSettings& settings)
+      : model(std::move(model_in)),
+        adapter(std::move(adapter_in)),
+        vectors(adapter->vectors()),
+        optimizer(vectors, settings.lr, {settings.beta1, settings.beta2}, settings.eps,
+                  /*weight_decay=*/0.0),
+        clip_norm(settings.clip_norm) {}
+
+  std::shared_ptr<nn::Transformer> model;
+  std::shared_ptr<ia3::Adapter> adapter;
+  nn::NamedTensors vectors;  // handles sharing the adapter's trainable tensors
+  nn::AdamW optimizer;       // made once: its moments carry over from step to step
+  double clip_norm;
+};
+
+namespace {
+
+// The checks of the constructor, before anything is built.
+void check_setup(const std::shared_ptr<nn::Transformer>& model,
+                 const std::shared_ptr<ia3::Adapter>& adapter,
+                 const Ia3FinetuneSettings& settings) {
+  if (!model || !adapter) throw ValueError("Ia3Finetuner: the model and the adapter are required");
+  if (!std::isfinite(settings.lr) || settings.lr <= 0.0) {
+    throw ValueError("Ia3Finetuner: lr must be positive and finite, got " +
+                     std::to_string(settings.lr));
+  }
+  if (!std::isfinite(settings.clip_norm) || settings.clip_norm < 0.0) {
+    throw ValueError("Ia3Finetuner: clip_norm must be >= 0 and finite, got " +
+                     std::to_string(settings.clip_norm));
+  }
+}
+
+}  // namespace
+
+Ia3Finetuner::Ia3Finetuner(std::shared_ptr<nn::Transformer> model,
+                           std::shared_ptr<ia3::Adapter> adapter,
+                           const Ia3FinetuneSettings& settings) {
+  check_setup(model, adapter, settings);
+  state_ = std::make_unique<State>(std::move(model), std::move(adapter), settings);
+}
+
+Ia3Finetuner::~Ia3Finetuner() = default;
+
+double Ia3Finetuner::step(const tasks::Batch& batch) {
+  State& s = *state_;
+  s.optimizer.zero_grad();  // only this batch's gradient
+  // refresh, loss, backward, and for folded layers the gradients moved into their vectors.
+  const Tensor loss =
+      s.adapter->forward_backward([&] { return s.model->loss(batch.input_ids, batch.targets); });
+  if (s.clip_norm > 0.0) {
+    for (const auto& named : s.vectors) nn::clip_grad_norm(nn::NamedTensors{named}, s.clip_norm);
+  }
+  s.optimizer.step();
+  s.adapter->refresh();  // folded layers see the new vectors now
+  return loss.item();
+}
+
+}  // namespace knob::exercises
