@@ -35,22 +35,12 @@ knob_add_fuzzer(fuzz_state_dict)
 knob_add_fuzzer(fuzz_adapter)
 knob_add_fuzzer(fuzz_patterns)
 
-# The command line: the knob program's own sources minus its main(), plus the fuzzer's.
-if(TARGET knob)
-  get_target_property(_knob_cli_sources knob SOURCES)
-  set(_knob_cli_files)
-  foreach(source IN LISTS _knob_cli_sources)
-    get_filename_component(path ${source} ABSOLUTE BASE_DIR ${PROJECT_SOURCE_DIR}/tools/knob)
-    if(NOT path MATCHES "/main\\.cpp$")
-      list(APPEND _knob_cli_files ${path})
-    endif()
-  endforeach()
-  get_target_property(_knob_cli_libraries knob LINK_LIBRARIES)
+# The command line: the knob program's object library (all of it but main(), tools/knob), compiled
+# once in this tree and linked here, plus the fuzzer's own source.
+if(TARGET knob_cli)
   foreach(target fuzz_cli fuzz_commands)
-    knob_add_fuzzer(${target} ${_knob_cli_files})
-    target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tools/knob)
-    target_link_libraries(${target} PRIVATE ${_knob_cli_libraries})
-    target_compile_definitions(${target} PRIVATE KNOB_VERSION="${PROJECT_VERSION}")
+    knob_add_fuzzer(${target})
+    target_link_libraries(${target} PRIVATE knob_cli)
   endforeach()
 endif()
 
