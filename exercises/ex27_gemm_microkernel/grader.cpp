@@ -1,8 +1,8 @@
 // Autograder of ex27_gemm_microkernel. The reference is knob's textbook GEMM, scalar::gemm: a
 // packed A micro-panel [k, MR] is op(A) stored transposed (lda = MR) and a packed B micro-panel
-// [k, NR] is B stored as it is (ldb = NR), so the micro-kernel's update is
-//   scalar::gemm(trans_a = true, trans_b = false, MR, NR, k, 1, a_panel, MR, b_panel, NR, 1, C,
-//   ldc).
+// [k, NR] is B stored as it is (ldb = NR), so the micro-kernel's update is (trans_a = true,
+// trans_b = false, alpha = beta = 1)
+//   scalar::gemm(true, false, MR, NR, k, 1, a_panel, MR, b_panel, NR, 1, C, ldc).
 //
 // Tolerance: the student may add the k products in any order, with or without fused
 // multiply-adds, and add C before or after the sum. Every such order gives a result within the
@@ -10,7 +10,8 @@
 // does the reference; the grader allows twice that, 2 (k + 2) eps (Σ_p |a_pr b_pc| + |c_rc|),
 // element by element (the same bound as tests/kernels/test_gemm_packed.cpp). It is wide enough
 // for any order (one test uses values of very different sizes, where the order shows in the
-// last bits, and checks that knob's own SIMD kernel, another order, is inside it too), and
+// last bits: there the grader checks that the same sum taken backwards differs from the
+// reference, and that it and knob's own SIMD kernel still fall inside the bound), and
 // narrow enough that a missing, repeated or misplaced product is far outside it.
 #include "exercises/common/grader.h"
 
@@ -52,6 +53,13 @@ struct Case {
   std::uint64_t seed = 1;
   const char* hint = "";
 };
+
+/// A failure with `message` when `failed`, else a success (so that gtest prints the message
+/// first, not the compared expressions).
+::testing::AssertionResult passes_unless(bool failed, const std::string& message) {
+  if (!failed) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << message;
+}
 
 template <class T>
 const char* type_name() {
@@ -120,18 +128,34 @@ void check_block(const Case& cs) {
 
   const std::string what = describe<T>(cs, ldc);
   if (cs.values == Values::wide_range) {
-    // Grader self-check: knob's kernel for this machine adds in another order (fused
-    // multiply-adds, register lanes); it must be inside the bound as well.
-    std::vector<T> other_order = c;
+    // Grader self-check, on values meant to make the order visible: the same reference loop
+    // over the panels with their steps reversed (the sum backwards), and knob's kernel for this
+    // machine (fused multiply-adds, register lanes), must both land inside the bound; the
+    // backward sum must differ from the forward one somewhere, or the values show nothing.
+    std::vector<T> a_backward(k * MR);
+    std::vector<T> b_backward(k * NR);
+    for (std::size_t p = 0; p < k; ++p) {
+      for (std::size_t r = 0; r < MR; ++r) a_backward[p * MR + r] = a[(k - 1 - p) * MR + r];
+      for (std::size_t j = 0; j < NR; ++j) b_backward[p * NR + j] = b[(k - 1 - p) * NR + j];
+    }
+    std::vector<T> backward = c;
+    kernels::scalar::gemm<T>(true, false, MR, NR, k, T(1), a_backward.data(), MR, b_backward.data(),
+                             NR, T(1), backward.data(), ldc);
+    std::vector<T> simd = c;
     kernels::active<T>().gemm(true, false, MR, NR, k, T(1), a.data(), MR, b.data(), NR, T(1),
-                              other_order.data(), ldc);
+                              simd.data(), ldc);
+    std::size_t order_shows = 0;
     for (std::size_t r = 0; r < MR; ++r) {
       for (std::size_t j = 0; j < NR; ++j) {
         const std::size_t at = r * ldc + j;
-        ASSERT_LE(std::fabs(static_cast<double>(other_order[at]) - want[at]), allowed(at))
+        if (backward[at] != want[at]) ++order_shows;
+        ASSERT_LE(std::fabs(static_cast<double>(backward[at]) - want[at]), allowed(at))
+            << "grader self-check: the backward sum is outside the error bound";
+        ASSERT_LE(std::fabs(static_cast<double>(simd[at]) - want[at]), allowed(at))
             << "grader self-check: knob's two kernels differ by more than the error bound";
       }
     }
+    ASSERT_GT(order_shows, 0u) << "grader self-check: the order of the sum does not show here";
   }
 
   std::vector<T> got = c;
@@ -155,23 +179,30 @@ void check_block(const Case& cs) {
       }
     }
   }
-  EXPECT_EQ(wrong, 0u) << what << ": " << wrong << " of " << MR * NR
-                       << " elements of the block are wrong; the first is " << first.str()
-                       << ".\n  Hint: " << cs.hint;
+  std::ostringstream block_message;
+  block_message << what << ": " << wrong << " of " << MR * NR
+                << " elements of the block are wrong; the first is " << first.str()
+                << ".\n  Hint: " << cs.hint;
+  EXPECT_TRUE(passes_unless(wrong > 0, block_message.str()));
 
-  for (std::size_t r = 0; r < MR; ++r) {
-    for (std::size_t j = NR; j < ldc; ++j) {
-      ASSERT_EQ(got[r * ldc + j], static_cast<T>(kSentinel))
-          << what << ": C[" << r << "][" << j << "], a padding column after the block (column " << j
-          << " >= NR = " << NR << ", row stride ldc = " << ldc << "), was overwritten with "
-          << got[r * ldc + j]
-          << ".\n  Hint: only the NR columns of each row belong to the block; step from one row "
-             "of C to the next by ldc.";
+  // Nothing outside the block: the padding columns of each row, and the guard after the last.
+  for (std::size_t at = 0; at < got.size(); ++at) {
+    const std::size_t r = at / ldc;
+    const std::size_t j = at % ldc;
+    if ((r < MR && j < NR) || got[at] == static_cast<T>(kSentinel)) continue;
+    std::ostringstream message;
+    if (r < MR) {
+      message << what << ": C[" << r << "][" << j << "], a padding column after the block "
+              << "(column " << j << " >= NR = " << NR << ", row stride ldc = " << ldc
+              << "), was overwritten with " << got[at]
+              << ".\n  Hint: only the NR columns of each row belong to the block; step from one "
+                 "row of C to the next by ldc.";
+    } else {
+      message << what << ": the element " << at - MR * ldc
+              << " places after the last row of the block was overwritten with " << got[at]
+              << ".\n  Hint: the block has MR rows; row r starts at c + r*ldc.";
     }
-  }
-  for (std::size_t g = 0; g < kGuard; ++g) {
-    ASSERT_EQ(got[MR * ldc + g], static_cast<T>(kSentinel))
-        << what << ": the element " << g << " places after the last row of C was overwritten.";
+    ASSERT_TRUE(passes_unless(true, message.str()));
   }
 }
 

@@ -31,6 +31,13 @@ constexpr const char* kId = "ex28_gemm_packing";
 constexpr float kSentinel = -7777.0f;  // what the buffers hold where nothing may be written
 constexpr std::size_t kGuard = 32;     // sentinel values after a packed block
 
+/// A failure with `message` when `failed`, else a success (so that gtest prints the message
+/// first, not the compared expressions).
+::testing::AssertionResult passes_unless(bool failed, const std::string& message) {
+  if (!failed) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << message;
+}
+
 std::vector<float> random_values(std::size_t n, std::uint64_t seed) {
   Generator gen(seed);
   std::vector<float> values(n);
@@ -170,20 +177,28 @@ void check_gemm(bool trans_a, std::size_t M, std::size_t N, std::size_t K, std::
       }
     }
   }
-  EXPECT_EQ(wrong, 0u) << what.str() << ": " << wrong << " of " << M * N
-                       << " elements are wrong; the first is " << first.str()
-                       << ".\n  Hint: C starts at 0 (its old values are NaN here); each block "
-                          "of KC steps adds its part onto C; the micro-panel of block row ir "
-                          "starts at packed_a + ir*kc and of block column jr at packed_b + "
-                          "jr*kc; at the edges pass the rows and columns that exist.";
-  for (std::size_t i = 0; i < M + kPackRows; ++i) {
-    for (std::size_t j = i < M ? N : 0; j < ldc; ++j) {
-      ASSERT_EQ(got[i * ldc + j], kSentinel)
-          << what.str() << ": C[" << i << "][" << j << "] was written, but it is outside the " << M
-          << " x " << N << " matrix C (row stride ldc = " << ldc
-          << ").\n  Hint: only C's M x N elements are yours; the ldc - N values after each row "
-             "belong to someone else, also when you set C to zero.";
-    }
+  std::ostringstream product_message;
+  product_message << what.str() << ": " << wrong << " of " << M * N
+                  << " elements are wrong; the first is " << first.str()
+                  << ".\n  Hint: C starts at 0 (its old values are NaN here); each block of KC "
+                     "steps adds its part onto C; the micro-panel of block row ir starts at "
+                     "packed_a + ir*kc and of block column jr at packed_b + jr*kc; at the edges "
+                     "pass the rows and columns that exist.";
+  EXPECT_TRUE(passes_unless(wrong > 0, product_message.str()));
+
+  // Nothing outside C: the padding columns of each row, and the rows after the last.
+  for (std::size_t at = 0; at < got.size(); ++at) {
+    const std::size_t i = at / ldc;
+    const std::size_t j = at % ldc;
+    if ((i < M && j < N) || got[at] == kSentinel) continue;
+    std::ostringstream message;
+    message << what.str() << ": C[" << i << "][" << j << "] was written (now " << got[at]
+            << "), but it is outside the " << M << " x " << N
+            << " matrix C (row stride ldc = " << ldc
+            << ").\n  Hint: only C's M x N elements are yours; the ldc - N values after each "
+               "row belong to someone else, also when you set C to zero, and a block at the "
+               "bottom or right edge is smaller than MR x NR.";
+    ASSERT_TRUE(passes_unless(true, message.str()));
   }
 }
 
