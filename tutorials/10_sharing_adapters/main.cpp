@@ -175,13 +175,14 @@ void merge_and_unmerge(const Setup& s, ia3::Adapter& adapter) {
   claim(plain_same, "a plain model with the merged weights computes the merged logits");
 
   // PEFT unmerges by dividing each merged entry by the entry of l that multiplied it (ex12 says
-  // which). In float32 that does not give W back.
+  // which; ex25 has you write it with the checks a tool needs). In float32 that does not give W
+  // back.
   const Tensor divided = div(k_weight, reshape(l_k, {-1, 1}));
   std::int64_t off = 0;
   const std::vector<double> d = divided.to_vector(), w0 = k_weight0.to_vector();
   for (std::size_t i = 0; i < d.size(); ++i) off += d[i] != w0[i] ? 1 : 0;
   fmt::print(
-      "unmerging by division, W' / l_k: {} of {} entries of W differ, by up to "
+      "unmerging by division, as PEFT does: {} of {} entries of W differ, by up to "
       "{:.1e}\n",
       off, d.size(), max_abs_difference(divided, k_weight0));
   claim(off > 0, "dividing by l does not give the original weights back exactly");
