@@ -9,8 +9,11 @@
 # exercises/kit/): students run `exercises/run next` in it. What is left out: every
 # exercises/*/solution.cpp, exercises/*/wrong/, exercises/*/forbidden.txt, the instructors' files
 # (exercises/INSTRUCTORS.md, the batch grader and the CI checks), the command-line program, the
-# unit tests and the benchmarks. The kit is written into a temporary folder beside OUT and moved
-# into place at the end, so a failed run leaves nothing behind.
+# unit tests and the benchmarks. In the Markdown files it copies, the blocks between
+# `<!-- instructors only: begin -->` and `<!-- instructors only: end -->` lines are left out (they
+# point at those files), and every relative Markdown link must lead to a file of the kit. The kit
+# is written into a temporary folder beside OUT and moved into place at the end, so a failed run
+# leaves nothing behind.
 #
 # Needs only coreutils, tar and (when run in a git clone) git; building the kit needs what
 # scripts/common.sh installs, which the kit's exercises/run checks for on its first build.
@@ -46,12 +49,23 @@ list_files() {
   fi
 }
 
+# Copy one Markdown file without its instructors-only blocks (the marker lines included).
+copy_markdown_for_students() {
+  local from="$1" to="$2"
+  sed '/^<!-- instructors only: begin/,/^<!-- instructors only: end -->$/d' "$from" >"$to"
+  touch -r "$from" "$to"
+}
+
 write_kit() {
   local staging="$1" file count=0
   while IFS= read -r file; do
     if is_instructor_only "$file" || [[ ! -f "$KNOB_ROOT/$file" ]]; then continue; fi
     mkdir -p "$staging/$(dirname "$file")"
-    cp -p "$KNOB_ROOT/$file" "$staging/$file"
+    if [[ "$file" == *.md ]]; then
+      copy_markdown_for_students "$KNOB_ROOT/$file" "$staging/$file"
+    else
+      cp -p "$KNOB_ROOT/$file" "$staging/$file"
+    fi
     count=$((count + 1))
   done < <(list_files)
   cp "$KNOB_ROOT/exercises/kit/CMakeLists.txt" "$staging/CMakeLists.txt"
@@ -70,6 +84,24 @@ check_no_answers() {
     echo "$found" >&2
     return 1
   fi
+}
+
+# Refuse to hand out a kit whose Markdown links lead nowhere: every relative link target
+# `](path)` or `](path#anchor)` of a kit Markdown file must exist in the kit. (Targets with a
+# space are C++ lambdas in code blocks, `[&](const Tensor& g)`, not links.)
+check_links() {
+  local staging="$1" file target dead=0
+  while IFS= read -r file; do
+    while IFS= read -r target; do
+      target="${target%%#*}"
+      case "$target" in "" | *" "* | http://* | https://* | mailto:*) continue ;; esac
+      if [[ ! -e "$(dirname "$file")/$target" ]]; then
+        echo "student_kit: ${file#"$staging"/} links to $target, which is not in the kit" >&2
+        dead=1
+      fi
+    done < <(grep -o '](\([^)]*\))' "$file" | sed 's/^](//; s/)$//')
+  done < <(find "$staging" -name '*.md' -type f)
+  return "$dead"
 }
 
 main() {
@@ -94,6 +126,7 @@ main() {
   trap 'rm -rf "$STAGING" "$STAGING.tar.gz"' EXIT
   write_kit "$STAGING"
   check_no_answers "$STAGING"
+  check_links "$STAGING"
   if ((tar)); then
     tar -C "$STAGING" --transform "s,^\.,$(basename "$out")," -czf "$STAGING.tar.gz" .
     mv "$STAGING.tar.gz" "$out.tar.gz"

@@ -48,25 +48,13 @@ struct AttentionOut {
   Tensor weights;  // [..., T, S]
 };
 
-// [T, T] (i64): 1 above the diagonal, where key s comes after query t (the future).
-Tensor causal_mask(std::int64_t T) {
-  Tensor mask = zeros({T, T}, DType::i64);
-  for (std::int64_t t = 0; t < T; ++t) {
-    for (std::int64_t s = t + 1; s < T; ++s) mask.set({t, s}, 1.0);
-  }
-  return mask;
-}
-
-// Scaled dot-product attention: softmax(q kᵀ / √D + mask) v.
-// q [..., T, D], k [..., S, D], v [..., S, Dv]; mask [T, S] (nonzero = may not look) or undefined.
-AttentionOut attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask) {
-  const double d = static_cast<double>(q.size(-1));
-  Tensor scores = matmul_nt(q, k) / std::sqrt(d);  // q kᵀ / √D: [..., T, S]
-  if (mask.defined()) {
-    // -∞ before the softmax becomes exactly 0 after it: e^-∞ = 0.
-    scores = masked_fill(scores, mask, -std::numeric_limits<double>::infinity());
-  }
-  Tensor weights = softmax(scores, -1);  // each row sums to 1: [..., T, S]
+// Scaled dot-product attention: softmax(q kᵀ / √D + M) v, where M is -∞ above the diagonal
+// (key s after query t) when causal and 0 elsewhere. knob's attention_softmax does the scale,
+// the mask and the softmax in one pass; writing them as separate ops is exercise ex10.
+// q [..., T, D], k [..., S, D], v [..., S, Dv] (S = T when causal).
+AttentionOut attention(const Tensor& q, const Tensor& k, const Tensor& v, bool causal) {
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+  Tensor weights = attention_softmax(matmul_nt(q, k), scale, causal);  // rows sum to 1: [..., T, S]
   return {matmul(weights, v), weights};  // a weighted average of the values: [..., T, Dv]
 }
 
@@ -104,7 +92,7 @@ Tensor previous_token_head(const std::vector<std::string>& words, bool causal) {
   for (std::int64_t s = 0; s < T; ++s) k.set({s, s}, 1.0);
   for (std::int64_t t = 1; t < T; ++t) q.set({t, t - 1}, 10.0);
   Tensor v = k.clone();  // value s = onehot(s): the output row t shows where t looked
-  return attention(q, k, v, causal ? causal_mask(T) : Tensor()).weights;  // [T,T]
+  return attention(q, k, v, causal).weights;  // [T,T]
 }
 
 Tensor one_head(const std::vector<std::string>& words) {
@@ -151,8 +139,8 @@ AttentionOut my_multi_head_attention(const nn::MultiHeadAttention& mha, const Te
   Tensor q = split_heads(affine(x, mha.q_proj()), H);  // [B,H,T,D]
   Tensor k = split_heads(affine(x, mha.k_proj()), H);  // [B,H,T,D]
   Tensor v = split_heads(affine(x, mha.v_proj()), H);  // [B,H,T,D]
-  // One call for all heads: matmul treats [B,H] as batch axes; the [T,T] mask broadcasts.
-  AttentionOut heads = attention(q, k, v, causal_mask(x.size(1)));            // output [B,H,T,D]
+  // One call for all heads: matmul and attention_softmax treat [B,H] as batch axes.
+  AttentionOut heads = attention(q, k, v, /*causal=*/true);                   // output [B,H,T,D]
   return {affine(merge_heads(heads.output), mha.out_proj()), heads.weights};  // [B,T,C]
 }
 
@@ -180,10 +168,10 @@ struct AttentionGrads {
 
 // The chain rule through O = A V, A = softmax(S), S = Q Kᵀ/√D, given Ō = g (no tape).
 AttentionGrads attention_backward_by_hand(const Tensor& q, const Tensor& k, const Tensor& v,
-                                          const Tensor& mask, const Tensor& g) {
+                                          bool causal, const Tensor& g) {
   NoGradGuard no_grad;
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-  const Tensor a = attention(q, k, v, mask).weights;  // A: [..., T, S]
+  const Tensor a = attention(q, k, v, causal).weights;  // A: [..., T, S]
   AttentionGrads grads;
   grads.v = matmul_tn(a, g);                       // V̄ = Aᵀ Ō: [..., S, Dv]
   const Tensor da = matmul_nt(g, v);               // Ā = Ō Vᵀ: [..., T, S]
@@ -201,18 +189,19 @@ void check_the_backward() {
   Tensor q = randn(shape, gen, DType::f64).requires_grad_();
   Tensor k = randn(shape, gen, DType::f64).requires_grad_();
   Tensor v = randn(shape, gen, DType::f64).requires_grad_();
-  const Tensor mask = causal_mask(4);
-  const Tensor g = randn(shape, gen, DType::f64);      // some gradient arriving at the output
-  backward(sum(attention(q, k, v, mask).output * g));  // d(Σ O ⊙ g)/dO = g
-  const AttentionGrads hand = attention_backward_by_hand(q, k, v, mask, g);
+  const bool causal = true;
+  const Tensor g = randn(shape, gen, DType::f64);        // some gradient arriving at the output
+  backward(sum(attention(q, k, v, causal).output * g));  // d(Σ O ⊙ g)/dO = g
+  const AttentionGrads hand = attention_backward_by_hand(q, k, v, causal, g);
   const double dq = max_abs_difference(q.grad(), hand.q);
   const double dk = max_abs_difference(k.grad(), hand.k);
   const double dv = max_abs_difference(v.grad(), hand.v);
   fmt::print("max |tape - hand|: q {:.1e}, k {:.1e}, v {:.1e}\n", dq, dk, dv);
   claim(std::max({dq, dk, dv}) < 1e-13, "the hand-derived attention backward equals the tape's");
 
-  const GradcheckResult r = gradcheck(
-      [&](const TensorList& in) { return attention(in[0], in[1], in[2], mask).output; }, {q, k, v});
+  const GradcheckResult r =
+      gradcheck([&](const TensorList& in) { return attention(in[0], in[1], in[2], causal).output; },
+                {q, k, v});
   fmt::print(
       "gradcheck of attention(q, k, v) with the causal mask, shapes {}: {} entries, "
       "max abs error {:.1e}: {}\n",
@@ -248,12 +237,11 @@ double best_microseconds(int repeats, F f) {
 }
 
 // The same as attention() on [B,H,T,D], but one head at a time.
-Tensor attention_head_by_head(const Tensor& q, const Tensor& k, const Tensor& v,
-                              const Tensor& mask) {
+Tensor attention_head_by_head(const Tensor& q, const Tensor& k, const Tensor& v, bool causal) {
   TensorList outputs;
   for (std::int64_t h = 0; h < q.size(1); ++h) {
     outputs.push_back(
-        attention(slice(q, 1, h, 1), slice(k, 1, h, 1), slice(v, 1, h, 1), mask).output);
+        attention(slice(q, 1, h, 1), slice(k, 1, h, 1), slice(v, 1, h, 1), causal).output);
   }
   return concat(outputs, 1);  // [B,H,T,D]
 }
@@ -261,14 +249,14 @@ Tensor attention_head_by_head(const Tensor& q, const Tensor& k, const Tensor& v,
 // Time the forward pass both ways for one shape [B,H,T,D]; returns the speed-up of batching.
 double time_both(const Shape& shape, int repeats, Generator& gen) {
   const Tensor q = randn(shape, gen), k = randn(shape, gen), v = randn(shape, gen);  // f32
-  const Tensor mask = causal_mask(shape[2]);
-  const double difference =
-      max_abs_difference(attention(q, k, v, mask).output, attention_head_by_head(q, k, v, mask));
+  const bool causal = true;
+  const double difference = max_abs_difference(attention(q, k, v, causal).output,
+                                               attention_head_by_head(q, k, v, causal));
   claim(difference == 0.0, "batched and head-by-head give bit-identical results");
   NoGradGuard no_grad;
-  const double batched = best_microseconds(repeats, [&] { (void)attention(q, k, v, mask); });
+  const double batched = best_microseconds(repeats, [&] { (void)attention(q, k, v, causal); });
   const double looped =
-      best_microseconds(repeats, [&] { (void)attention_head_by_head(q, k, v, mask); });
+      best_microseconds(repeats, [&] { (void)attention_head_by_head(q, k, v, causal); });
   fmt::print("  {:<14} {:>12.0f} us {:>12.0f} us {:>8.1f}x   {:.0e}\n", shape_str(shape), batched,
              looped, looped / batched, difference);
   return looped / batched;

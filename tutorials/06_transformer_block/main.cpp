@@ -1,7 +1,8 @@
 // Lesson 06: the transformer block. LayerNorm from its formula, the pre-LN block rebuilt from its
-// parts with every shape printed, the LayerNorm backward by hand, one gradient checked by central
-// differences, why residuals keep gradients alive, the parameter count by formula against the
-// module's own count, and where the time goes.
+// parts with every shape printed, the backward of LayerNorm's centering step by hand (the method
+// for exercise ex08) and gradcheck of LayerNorm, one gradient checked by central differences, why
+// residuals keep gradients alive, the parameter count by formula against the module's own count,
+// and where the time goes.
 // Read tutorials/06_transformer_block/README.md alongside. Exits 1 if a claim is false.
 //
 // Usage: tutorial_06 [--quick]   (--quick: a shorter timing in section 7; what ctest runs)
@@ -113,43 +114,31 @@ void block_from_its_parts() {
         "the rebuilt block is the module, and y has x's shape");
 }
 
-// ---- 3. the backward of LayerNorm, by hand ------------------------------------------------------
-// x̄ = (ĝ - mean(ĝ) - x̂ ⊙ mean(ĝ ⊙ x̂)) / sqrt(σ² + ε), with ĝ = g ⊙ w (means over the last axis);
-// w̄ = Σ_rows g ⊙ x̂, b̄ = Σ_rows g.
-struct LayerNormGrads {
-  Tensor x, weight, bias;
-};
+// ---- 3. the method on LayerNorm's first step: the backward of centering -------------------------
+// c = x - μ with μ the mean of x's row: ∂c_i/∂x_j = δ_ij - 1/C, since μ depends on every x_j.
+// Contracting with the gradient h arriving at c: x̄_j = Σ_i h_i (δ_ij - 1/C) = h_j - mean(h).
+// (LayerNorm's whole backward is exercise ex08; docs/gradients.md derives it.)
+Tensor centered(const Tensor& x) { return x - mean(x, {-1}, true); }  // c: [..., C]
 
-LayerNormGrads layer_norm_backward_by_hand(const Tensor& x, const nn::LayerNorm& ln,
-                                           const Tensor& g) {
+Tensor centering_backward_by_hand(const Tensor& h) {  // h = dL/dc: [..., C]
   NoGradGuard no_grad;
-  const Tensor mu = mean(x, {-1}, true);                                            // [..., 1]
-  const Tensor inv_std = pow(mean(pow(x - mu, 2.0), {-1}, true) + ln.eps(), -0.5);  // [..., 1]
-  const Tensor x_hat = (x - mu) * inv_std;                                          // [..., C]
-  const Tensor g_hat = g * ln.weight();                                             // [..., C]
-  LayerNormGrads grads;
-  grads.x = (g_hat - mean(g_hat, {-1}, true) - x_hat * mean(g_hat * x_hat, {-1}, true)) * inv_std;
-  grads.weight = sum_to(g * x_hat, ln.weight().shape());  // [C]
-  grads.bias = sum_to(g, ln.bias().shape());              // [C]
-  return grads;
+  return h - mean(h, {-1}, true);  // dL/dx: [..., C]
 }
 
-void layer_norm_backward() {
-  heading(3, "The backward of LayerNorm: by hand, against the tape, and gradcheck");
+void centering_backward_and_layer_norm_gradcheck() {
+  heading(3, "The method on LayerNorm's first step: centering by hand, then gradcheck");
   Generator gen(6);
   nn::LayerNorm ln(16, 1e-5, DType::f64);
   // Give the gain and shift values other than 1 and 0, so that their gradients matter.
   ln.load_state_dict({{"weight", randn({16}, gen, DType::f64) * 0.5 + 1.0},
                       {"bias", randn({16}, gen, DType::f64) * 0.5}});
   Tensor x = randn({3, 16}, gen, DType::f64).requires_grad_();  // [3,16]
-  const Tensor g = randn({3, 16}, gen, DType::f64);             // gradient arriving at y
-  backward(sum(ln.forward(x) * g));
-  const LayerNormGrads hand = layer_norm_backward_by_hand(x, ln, g);
-  const double dx = max_abs_difference(x.grad(), hand.x);
-  const double dw = max_abs_difference(ln.weight().grad(), hand.weight);
-  const double db = max_abs_difference(ln.bias().grad(), hand.bias);
-  fmt::print("max |tape - hand|: x {:.1e}, weight {:.1e}, bias {:.1e}\n", dx, dw, db);
-  claim(std::max({dx, dw, db}) < 1e-14, "the hand-derived LayerNorm backward equals the tape's");
+  const Tensor h = randn({3, 16}, gen, DType::f64);             // gradient arriving at c
+  backward(sum(centered(x) * h));
+  const double dx = max_abs_difference(x.grad(), centering_backward_by_hand(h));
+  fmt::print("centering c = x - mean(x): max |tape - hand| in x = {:.1e}\n", dx);
+  claim(dx < 1e-14, "the hand-derived backward of centering equals the tape's");
+
   const GradcheckResult r = gradcheck([&](const TensorList& in) { return ln.forward(in[0]); },
                                       {x, ln.weight(), ln.bias()});
   fmt::print("gradcheck of LayerNorm in x, weight and bias: {} entries, max abs error {:.1e}: {}\n",
@@ -327,7 +316,7 @@ int main(int argc, char** argv) {
   try {
     layer_norm_from_its_formula();
     block_from_its_parts();
-    layer_norm_backward();
+    centering_backward_and_layer_norm_gradcheck();
     one_gradient_of_the_block();
     why_residuals();
     count_parameters();
