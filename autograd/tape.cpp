@@ -68,18 +68,23 @@ void accumulate(Tensor& slot, const Tensor& g) { slot = slot.defined() ? add(slo
 using LeafSink = std::function<void(const Tensor& leaf, const Tensor& g)>;
 using NodeSink = std::function<void(const Node& node, const Tensor& g)>;
 
-/// The one backward walk behind backward() and grad(): seed the roots, then visit the tape from
-/// newest to oldest, calling each node's backward rule once all its gradient has arrived.
-void run_backward(const TensorList& roots, const TensorList& root_grads, BackwardOptions options,
-                  const LeafSink& leaf_sink, const NodeSink& node_sink) {
-  const bool retain = options.retain_graph || options.create_graph;
-  GradModeGuard mode(options.create_graph);  // record the backward pass only for create_graph
-  if (detail::anomaly_flag()) {
-    for (const Tensor& seed : root_grads) detail::check_seed_gradient(seed);
-  }
+[[noreturn]] void throw_freed(const std::string& op) {
+  throw AutogradError(
+      fmt::format("backward: the '{}' node was already freed by an earlier backward(); use "
+                  "retain_graph to backpropagate through a graph twice",
+                  op));
+}
 
+// The roots' nodes, each holding its seed gradient, and the newest of their sequence numbers.
+// A root that is a leaf gets its seed through leaf_sink at once.
+struct SeededRoots {
+  std::vector<std::shared_ptr<Node>> nodes;
   std::uint64_t newest = 0;
-  std::vector<std::shared_ptr<Node>> root_nodes;
+};
+
+SeededRoots seed_roots(const TensorList& roots, const TensorList& root_grads,
+                       const LeafSink& leaf_sink) {
+  SeededRoots seeded;
   for (std::size_t i = 0; i < roots.size(); ++i) {
     const Tensor& root = roots[i];
     if (!root.requires_grad()) {
@@ -101,17 +106,18 @@ void run_backward(const TensorList& roots, const TensorList& root_grads, Backwar
           node->op));
     }
     accumulate(node->pending_grad, root_grads[i]);
-    newest = std::max(newest, node->sequence);
-    root_nodes.push_back(node);
+    seeded.newest = std::max(seeded.newest, node->sequence);
+    seeded.nodes.push_back(node);
   }
-  if (root_nodes.empty()) return;
+  return seeded;
+}
 
+// Everything recorded up to sequence number `newest`, oldest first. Nodes recorded later (by a
+// create_graph pass) are newer and are not visited.
+std::vector<std::shared_ptr<Node>> tape_up_to(std::uint64_t newest) {
   // Forget the nodes whose graphs are gone (typically the previous step's): a weak entry keeps
   // its node's memory block, so dropping them here lets the next step reuse those blocks.
   std::erase_if(tape.nodes, [](const std::weak_ptr<Node>& n) { return n.expired(); });
-
-  // Everything recorded up to the newest root, oldest first. Nodes recorded from here on (by a
-  // create_graph pass) are newer and are not visited.
   std::vector<std::shared_ptr<Node>> order;
   order.reserve(tape.nodes.size());
   for (const std::weak_ptr<Node>& weak : tape.nodes) {
@@ -119,6 +125,61 @@ void run_backward(const TensorList& roots, const TensorList& root_grads, Backwar
       order.push_back(std::move(node));
     }
   }
+  return order;
+}
+
+// One step of the walk: the node's backward rule turns its gradient g (all of it has arrived)
+// into its inputs' gradients, which go to their producers' pending gradients or to leaf_sink.
+void apply_backward_rule(Node& node, const Tensor& g, const LeafSink& leaf_sink) {
+  TensorList input_grads;
+  {
+    BackwardRuleScope rule;
+    input_grads = node.backward(g);  // the op's chain rule
+  }
+  if (input_grads.size() != node.inputs.size()) {
+    throw AutogradError(fmt::format("backward of '{}': returned {} gradients for {} inputs",
+                                    node.op, input_grads.size(), node.inputs.size()));
+  }
+  for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+    const Tensor& input = node.inputs[i];
+    const Tensor& gi = input_grads[i];
+    if (!input.defined() || !gi.defined() || !input.requires_grad()) continue;
+    check_gradient_matches(input, gi, node.op);
+    if (detail::anomaly_flag()) detail::check_gradient(node.op, i, gi);
+    if (std::shared_ptr<Node> producer = input.grad_fn()) {
+      if (producer->freed) throw_freed(producer->op);
+      accumulate(producer->pending_grad, gi);
+    } else {
+      leaf_sink(input, gi);
+    }
+  }
+}
+
+// A root whose gradient is still pending was never reached: it is on another thread's tape.
+void check_roots_visited(const std::vector<std::shared_ptr<Node>>& root_nodes) {
+  for (const std::shared_ptr<Node>& root : root_nodes) {
+    if (root->pending_grad.defined()) {
+      root->pending_grad = Tensor();
+      throw AutogradError(fmt::format(
+          "backward: the '{}' result was recorded on another thread's tape; call backward on "
+          "the thread that computed it",
+          root->op));
+    }
+  }
+}
+
+/// The one backward walk behind backward() and grad(): seed the roots, then visit the tape from
+/// newest to oldest, calling each node's backward rule once all its gradient has arrived.
+void run_backward(const TensorList& roots, const TensorList& root_grads, BackwardOptions options,
+                  const LeafSink& leaf_sink, const NodeSink& node_sink) {
+  const bool retain = options.retain_graph || options.create_graph;
+  GradModeGuard mode(options.create_graph);  // record the backward pass only for create_graph
+  if (detail::anomaly_flag()) {
+    for (const Tensor& seed : root_grads) detail::check_seed_gradient(seed);
+  }
+  const SeededRoots seeded = seed_roots(roots, root_grads, leaf_sink);
+  if (seeded.nodes.empty()) return;
+  std::vector<std::shared_ptr<Node>> order = tape_up_to(seeded.newest);
 
   // If a backward rule or an anomaly check throws part-way, drop the gradients gathered so far
   // so that a later pass through the same (retained) graph does not add stale ones.
@@ -137,56 +198,16 @@ void run_backward(const TensorList& roots, const TensorList& root_grads, Backwar
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     Node& node = **it;
     if (!node.pending_grad.defined()) continue;  // not on a path from the roots
-    if (node.freed || !node.backward) {
-      throw AutogradError(
-          fmt::format("backward: the '{}' node was already freed by an earlier backward(); use "
-                      "retain_graph to backpropagate through a graph twice",
-                      node.op));
-    }
+    if (node.freed || !node.backward) throw_freed(node.op);
     Tensor g = std::move(node.pending_grad);
     node.pending_grad = Tensor();
     if (node_sink) node_sink(node, g);
-
-    TensorList input_grads;
-    {
-      BackwardRuleScope rule;
-      input_grads = node.backward(g);  // the op's chain rule
-    }
-    if (input_grads.size() != node.inputs.size()) {
-      throw AutogradError(fmt::format("backward of '{}': returned {} gradients for {} inputs",
-                                      node.op, input_grads.size(), node.inputs.size()));
-    }
-    for (std::size_t i = 0; i < node.inputs.size(); ++i) {
-      const Tensor& input = node.inputs[i];
-      const Tensor& gi = input_grads[i];
-      if (!input.defined() || !gi.defined() || !input.requires_grad()) continue;
-      check_gradient_matches(input, gi, node.op);
-      if (detail::anomaly_flag()) detail::check_gradient(node.op, i, gi);
-      if (std::shared_ptr<Node> producer = input.grad_fn()) {
-        if (producer->freed) {
-          throw AutogradError(
-              fmt::format("backward: the '{}' node was already freed by an earlier backward(); use "
-                          "retain_graph to backpropagate through a graph twice",
-                          producer->op));
-        }
-        accumulate(producer->pending_grad, gi);
-      } else {
-        leaf_sink(input, gi);
-      }
-    }
+    apply_backward_rule(node, g, leaf_sink);
     visited.push_back(&node);
   }
   drop_pending.done = true;
 
-  for (const std::shared_ptr<Node>& root : root_nodes) {
-    if (root->pending_grad.defined()) {  // never visited: not on this thread's tape
-      root->pending_grad = Tensor();
-      throw AutogradError(fmt::format(
-          "backward: the '{}' result was recorded on another thread's tape; call backward on "
-          "the thread that computed it",
-          root->op));
-    }
-  }
+  check_roots_visited(seeded.nodes);
   if (!retain) {
     for (Node* node : visited) {  // free what the graph held: saved tensors and closures
       node->backward = nullptr;
