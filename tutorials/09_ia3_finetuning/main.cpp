@@ -202,145 +202,148 @@ struct MethodRow {
   std::vector<double> losses;
 };
 
-void run(const Args& args) {
-  const Recipe& recipe = args.recipe;
-  const std::filesystem::path out(args.out_dir);
-  std::filesystem::create_directories(out);
-
-  heading(1, "The new task: reverse, then increment, under a neutral task token");
-  {
-    Generator gen(99);
-    const tasks::Batch batch =
-        tasks::make_batch(recipe.new_task, 2, recipe.n_digits, gen, tasks::Split::train);
-    for (std::int64_t row = 0; row < 2; ++row) {
-      fmt::print("  input_ids  {}\n", tasks::decode(slice(batch.input_ids, 0, row, 1)));
-      fmt::print("  targets    {}\n", tasks::decode(slice(batch.targets, 0, row, 1)));
-    }
+// ---- the lesson's sections ----------------------------------------------------------------
+// 1. Two rows of the new task, as the model sees them.
+void show_new_task(const Recipe& recipe) {
+  Generator gen(99);
+  const tasks::Batch batch =
+      tasks::make_batch(recipe.new_task, 2, recipe.n_digits, gen, tasks::Split::train);
+  for (std::int64_t row = 0; row < 2; ++row) {
+    fmt::print("  input_ids  {}\n", tasks::decode(slice(batch.input_ids, 0, row, 1)));
+    fmt::print("  targets    {}\n", tasks::decode(slice(batch.targets, 0, row, 1)));
   }
+}
 
-  heading(2, fmt::format("Pretraining the base on copy, reverse, increment ({} steps)",
-                         recipe.pretrain_steps));
-  Generator init(1234);
-  nn::Transformer base(nn::TransformerConfig{}, init);  // docs/spec.md's tiny config, f32
-  auto start = std::chrono::steady_clock::now();
+// 2. Pretrain `base` on the original tasks and save it; returns its scores on the original
+// tasks and on the new one.
+struct BaseScores {
+  Evaluation original;
+  Evaluation new_task;
+};
+
+BaseScores pretrain_base(nn::Transformer& base, const Recipe& recipe,
+                         const std::filesystem::path& out) {
+  const auto start = std::chrono::steady_clock::now();
   train(base, base.named_parameters(), recipe.original,
         {recipe.pretrain_lr, 0.01, std::min<std::int64_t>(50, recipe.pretrain_steps / 6),
          recipe.pretrain_steps},
         recipe, 0);
   const double pretrain_seconds = seconds_since(start);
-  const Evaluation base_original = evaluate(base, recipe.original, recipe);
-  const Evaluation base_new = evaluate(base, recipe.new_task, recipe);
+  const BaseScores scores{evaluate(base, recipe.original, recipe),
+                          evaluate(base, recipe.new_task, recipe)};
   fmt::print("pretrained in {:.1f} s: original tasks exact match {:.1f}%\n", pretrain_seconds,
-             100 * base_original.exact);
+             100 * scores.original.exact);
   const std::string base_dir = (out / "lesson09_base").string();
   nn::save_model_dir(base, base_dir);
   fmt::print("saved the base model to {}\n", base_dir);
+  return scores;
+}
 
-  heading(3, "The frozen base on the new task");
-  fmt::print("exact match {:.1f}%, answer digits right {:.1f}%\n", 100 * base_new.exact,
-             100 * base_new.tokens);
-  fmt::print("  {}\n", answer_one(base, recipe));
+// One backward pass before training: which tensors receive a gradient?
+void check_only_vectors_get_gradients(nn::Transformer& model, const Recipe& recipe) {
+  Generator gen(3);
+  const tasks::Batch batch =
+      tasks::make_batch(recipe.new_task, 8, recipe.n_digits, gen, tasks::Split::train);
+  backward(model.loss(batch.input_ids, batch.targets));
+  std::int64_t with_grad = 0, vectors_with_grad = 0, tensors = 0;
+  for (const auto& [name, p] : model.named_parameters()) {
+    ++tensors;
+    with_grad += p.has_grad() ? 1 : 0;
+    vectors_with_grad += p.has_grad() && nn::is_ia3_name(name) ? 1 : 0;
+  }
+  model.zero_grad();
+  fmt::print(
+      "after one backward: {} of the model's {} tensors hold a gradient, all IA3 "
+      "vectors: {}\n",
+      with_grad, tensors, vectors_with_grad == with_grad ? "yes" : "no");
+  claim(with_grad == 6 && vectors_with_grad == 6, "only the six IA3 vectors receive gradients");
+}
 
-  const std::int64_t warmup = std::min<std::int64_t>(30, recipe.finetune_steps / 10);
-  std::vector<MethodRow> rows;
-  rows.push_back({"frozen", base_new, base_original.exact, 0, 0, 0.0, {}});
+// Where the trained vectors ended up: their range and how many changed sign.
+void print_vector_range(const ia3::Adapter& adapter) {
+  double low = 1e30, high = -1e30;
+  std::int64_t negative = 0;
+  for (const auto& [name, vector] : adapter.vectors()) {
+    for (double v : vector.to_vector()) {
+      low = std::min(low, v);
+      high = std::max(high, v);
+      negative += v < 0 ? 1 : 0;
+    }
+  }
+  fmt::print("the 768 numbers now lie in [{:.2f}, {:.2f}]; {} of them are negative\n", low, high,
+             negative);
+}
 
-  heading(4, "IA3: only l_k, l_v, l_ff train (lr 3e-2, no weight decay)");
+// 4. IA³ on a copy of the base: train the vectors, check the base did not move, score the model
+// with and without the adapter, save the adapter.
+MethodRow finetune_ia3(const nn::Transformer& base, const BaseScores& base_scores,
+                       const Recipe& recipe, std::int64_t warmup,
+                       const std::filesystem::path& out) {
   const auto ia3_model = copy_of(base);
   ia3::Adapter adapter(ia3_model, ia3::AdapterConfig::spec_default());  // ones; all else frozen
-  {
-    MethodRow row;
-    row.method = "ia3";
-    row.trainable = ia3_model->num_parameters(/*trainable_only=*/true);
-    fmt::print("trainable {}, frozen {}\n", row.trainable,
-               ia3_model->num_parameters() - row.trainable);
-    // One backward pass before training: which tensors receive a gradient?
-    {
-      Generator gen(3);
-      const tasks::Batch batch =
-          tasks::make_batch(recipe.new_task, 8, recipe.n_digits, gen, tasks::Split::train);
-      backward(ia3_model->loss(batch.input_ids, batch.targets));
-      std::int64_t with_grad = 0, vectors_with_grad = 0, tensors = 0;
-      for (const auto& [name, p] : ia3_model->named_parameters()) {
-        ++tensors;
-        with_grad += p.has_grad() ? 1 : 0;
-        vectors_with_grad += p.has_grad() && nn::is_ia3_name(name) ? 1 : 0;
-      }
-      ia3_model->zero_grad();
-      fmt::print(
-          "after one backward: {} of the model's {} tensors hold a gradient, all IA3 "
-          "vectors: {}\n",
-          with_grad, tensors, vectors_with_grad == with_grad ? "yes" : "no");
-      claim(with_grad == 6 && vectors_with_grad == 6, "only the six IA3 vectors receive gradients");
-    }
-    start = std::chrono::steady_clock::now();
-    const TrainResult trained =
-        train(*ia3_model, adapter.vectors(), recipe.new_task,
-              {recipe.ia3_lr, 0.0, warmup, recipe.finetune_steps}, recipe, 1);
-    row.losses = trained.losses;
-    row.optimizer_numbers = trained.adam_state_numbers;
-    row.seconds = seconds_since(start);
-    row.new_task = evaluate(*ia3_model, recipe.new_task, recipe);
-    fmt::print("  {}\n", answer_one(*ia3_model, recipe));
+  MethodRow row;
+  row.method = "ia3";
+  row.trainable = ia3_model->num_parameters(/*trainable_only=*/true);
+  fmt::print("trainable {}, frozen {}\n", row.trainable,
+             ia3_model->num_parameters() - row.trainable);
+  check_only_vectors_get_gradients(*ia3_model, recipe);
+  const auto start = std::chrono::steady_clock::now();
+  const TrainResult trained = train(*ia3_model, adapter.vectors(), recipe.new_task,
+                                    {recipe.ia3_lr, 0.0, warmup, recipe.finetune_steps}, recipe, 1);
+  row.losses = trained.losses;
+  row.optimizer_numbers = trained.adam_state_numbers;
+  row.seconds = seconds_since(start);
+  row.new_task = evaluate(*ia3_model, recipe.new_task, recipe);
+  fmt::print("  {}\n", answer_one(*ia3_model, recipe));
+  print_vector_range(adapter);
 
-    double low = 1e30, high = -1e30;
-    std::int64_t negative = 0;
-    for (const auto& [name, vector] : adapter.vectors()) {
-      for (double v : vector.to_vector()) {
-        low = std::min(low, v);
-        high = std::max(high, v);
-        negative += v < 0 ? 1 : 0;
-      }
-    }
-    fmt::print("the 768 numbers now lie in [{:.2f}, {:.2f}]; {} of them are negative\n", low, high,
-               negative);
+  const bool unchanged = adapter.base_unchanged();
+  fmt::print("every base weight bit-identical to the pretrained model: {}\n",
+             unchanged ? "yes" : "NO");
+  claim(unchanged, "IA3 training leaves every base weight bit-identical");
+  claim(largest_weight_change(*ia3_model, base) == 0.0, "no base weight moved at all");
 
-    const bool unchanged = adapter.base_unchanged();
-    fmt::print("every base weight bit-identical to the pretrained model: {}\n",
-               unchanged ? "yes" : "NO");
-    claim(unchanged, "IA3 training leaves every base weight bit-identical");
-    claim(largest_weight_change(*ia3_model, base) == 0.0, "no base weight moved at all");
+  adapter.deactivate();  // the base model again, bit for bit
+  row.original_exact = evaluate(*ia3_model, recipe.original, recipe).exact;
+  adapter.activate();
+  fmt::print("adapter removed (deactivate): original tasks exact match {:.1f}%\n",
+             100 * row.original_exact);
+  claim(row.original_exact == base_scores.original.exact,
+        "without the adapter the model scores exactly what the base scored");
+  claim(row.trainable == 768, "768 numbers train");
 
-    adapter.deactivate();  // the base model again, bit for bit
-    row.original_exact = evaluate(*ia3_model, recipe.original, recipe).exact;
-    adapter.activate();
-    fmt::print("adapter removed (deactivate): original tasks exact match {:.1f}%\n",
-               100 * row.original_exact);
-    claim(row.original_exact == base_original.exact,
-          "without the adapter the model scores exactly what the base scored");
-    claim(row.trainable == 768, "768 numbers train");
+  const std::string path = (out / "lesson09_reverse_increment.safetensors").string();
+  ia3::save_adapter(path, {adapter.vectors(), adapter.config(), base.config()});
+  fmt::print("saved the adapter to {} ({} bytes)\n", path, std::filesystem::file_size(path));
+  return row;
+}
 
-    const std::string path = (out / "lesson09_reverse_increment.safetensors").string();
-    ia3::save_adapter(path, {adapter.vectors(), adapter.config(), base.config()});
-    fmt::print("saved the adapter to {} ({} bytes)\n", path, std::filesystem::file_size(path));
-    rows.push_back(row);
-  }
-
-  heading(5, "Full fine-tuning: every weight trains (lr 1e-3, weight decay 0.01)");
+// 5. Full fine-tuning on another copy: every weight trains.
+MethodRow finetune_full(const nn::Transformer& base, const Recipe& recipe, std::int64_t warmup) {
   const auto full_model = copy_of(base);
-  {
-    MethodRow row;
-    row.method = "full";
-    row.trainable = full_model->num_parameters(/*trainable_only=*/true);
-    fmt::print("trainable {}, frozen {}\n", row.trainable,
-               full_model->num_parameters() - row.trainable);
-    start = std::chrono::steady_clock::now();
-    const TrainResult trained =
-        train(*full_model, full_model->named_parameters(), recipe.new_task,
-              {recipe.full_lr, 0.01, warmup, recipe.finetune_steps}, recipe, 1);
-    row.losses = trained.losses;
-    row.optimizer_numbers = trained.adam_state_numbers;
-    row.seconds = seconds_since(start);
-    row.new_task = evaluate(*full_model, recipe.new_task, recipe);
-    row.original_exact = evaluate(*full_model, recipe.original, recipe).exact;
-    fmt::print("  {}\n", answer_one(*full_model, recipe));
-    fmt::print("largest change of a base weight: {:.3f}\n",
-               largest_weight_change(*full_model, base));
-    fmt::print("original tasks exact match afterwards {:.1f}%\n", 100 * row.original_exact);
-    rows.push_back(row);
-  }
+  MethodRow row;
+  row.method = "full";
+  row.trainable = full_model->num_parameters(/*trainable_only=*/true);
+  fmt::print("trainable {}, frozen {}\n", row.trainable,
+             full_model->num_parameters() - row.trainable);
+  const auto start = std::chrono::steady_clock::now();
+  const TrainResult trained =
+      train(*full_model, full_model->named_parameters(), recipe.new_task,
+            {recipe.full_lr, 0.01, warmup, recipe.finetune_steps}, recipe, 1);
+  row.losses = trained.losses;
+  row.optimizer_numbers = trained.adam_state_numbers;
+  row.seconds = seconds_since(start);
+  row.new_task = evaluate(*full_model, recipe.new_task, recipe);
+  row.original_exact = evaluate(*full_model, recipe.original, recipe).exact;
+  fmt::print("  {}\n", answer_one(*full_model, recipe));
+  fmt::print("largest change of a base weight: {:.3f}\n", largest_weight_change(*full_model, base));
+  fmt::print("original tasks exact match afterwards {:.1f}%\n", 100 * row.original_exact);
+  return row;
+}
 
-  heading(6, fmt::format("Side by side ({} held-out rows per score, greedy)", recipe.eval_rows));
+// 6. The table of the three methods, and the claims it supports.
+void compare(const std::vector<MethodRow>& rows, const nn::Transformer& base,
+             const BaseScores& base_scores, bool quick) {
   const double total = static_cast<double>(base.num_parameters());
   fmt::print("{:<7} {:>10} {:>10} {:>15} {:>10} {:>8} {:>10} {:>8}\n", "method", "new task",
              "digits", "original tasks", "trainable", "share", "Adam state", "seconds");
@@ -354,15 +357,19 @@ void run(const Args& args) {
   claim(ia3_row.optimizer_numbers == 2 * 768 &&
             full_row.optimizer_numbers == 2 * base.num_parameters(),
         "AdamW keeps two numbers per trained number");
-  if (!args.quick) {
-    claim(base_original.exact >= 0.95, "the base reaches >= 95% on the original tasks");
-    claim(base_new.exact <= 0.05, "the frozen base cannot do the new task");
+  if (!quick) {
+    claim(base_scores.original.exact >= 0.95, "the base reaches >= 95% on the original tasks");
+    claim(base_scores.new_task.exact <= 0.05, "the frozen base cannot do the new task");
     claim(ia3_row.new_task.exact >= 0.85, "IA3 learns the new task (>= 85% exact match)");
     claim(full_row.new_task.exact >= 0.9, "full fine-tuning learns the new task (>= 90%)");
-    claim(full_row.original_exact <= base_original.exact - 0.5,
+    claim(full_row.original_exact <= base_scores.original.exact - 0.5,
           "full fine-tuning forgets the original tasks (loses >= 50 points)");
   }
+}
 
+// The two fine-tuning loss curves in one picture.
+void plot_curves(const MethodRow& ia3_row, const MethodRow& full_row,
+                 const std::filesystem::path& out) {
   nn::PlotSeries ia3_curve;
   ia3_curve.name = "ia3 (768 numbers train)";
   ia3_curve.ys = ia3_row.losses;
@@ -377,6 +384,40 @@ void run(const Args& args) {
   nn::line_chart(svg, "fine-tuning on reverse-then-increment", "step", "training loss (log scale)",
                  {ia3_curve, full_curve}, /*log_y=*/true);
   fmt::print("\nwrote {}\n", svg);
+}
+
+void run(const Args& args) {
+  const Recipe& recipe = args.recipe;
+  const std::filesystem::path out(args.out_dir);
+  std::filesystem::create_directories(out);
+
+  heading(1, "The new task: reverse, then increment, under a neutral task token");
+  show_new_task(recipe);
+
+  heading(2, fmt::format("Pretraining the base on copy, reverse, increment ({} steps)",
+                         recipe.pretrain_steps));
+  Generator init(1234);
+  nn::Transformer base(nn::TransformerConfig{}, init);  // docs/spec.md's tiny config, f32
+  const BaseScores base_scores = pretrain_base(base, recipe, out);
+
+  heading(3, "The frozen base on the new task");
+  fmt::print("exact match {:.1f}%, answer digits right {:.1f}%\n", 100 * base_scores.new_task.exact,
+             100 * base_scores.new_task.tokens);
+  fmt::print("  {}\n", answer_one(base, recipe));
+
+  const std::int64_t warmup = std::min<std::int64_t>(30, recipe.finetune_steps / 10);
+  std::vector<MethodRow> rows;
+  rows.push_back({"frozen", base_scores.new_task, base_scores.original.exact, 0, 0, 0.0, {}});
+
+  heading(4, "IA3: only l_k, l_v, l_ff train (lr 3e-2, no weight decay)");
+  rows.push_back(finetune_ia3(base, base_scores, recipe, warmup, out));
+
+  heading(5, "Full fine-tuning: every weight trains (lr 1e-3, weight decay 0.01)");
+  rows.push_back(finetune_full(base, recipe, warmup));
+
+  heading(6, fmt::format("Side by side ({} held-out rows per score, greedy)", recipe.eval_rows));
+  compare(rows, base, base_scores, args.quick);
+  plot_curves(rows[1], rows[2], out);
 }
 
 }  // namespace
