@@ -74,6 +74,89 @@ void draw_loss_curve(const TrainOptions& options, const std::vector<double>& los
              {raw, smoothed}, log_y);
 }
 
+std::unique_ptr<ProgressDisplay> make_progress(const TrainOptions& options) {
+  if (options.quiet) return nullptr;
+  ProgressOptions display;
+  display.total_steps = options.steps;
+  display.first_step = options.start_step;
+  display.out = options.progress_out;
+  display.force_tty = options.force_tty;
+  display.plain_every = options.log_every;
+  return std::make_unique<ProgressDisplay>(display);
+}
+
+std::unique_ptr<MetricsLog> make_csv(const TrainOptions& options) {
+  if (options.csv_path.empty()) return nullptr;
+  return std::make_unique<MetricsLog>(
+      options.csv_path,
+      std::vector<std::string>{"step", "loss", "loss_smoothed", "lr", "tokens_per_s", "seconds"},
+      /*append=*/options.start_step > 0, static_cast<double>(options.start_step));
+}
+
+// The EMA of ema_smooth(), kept step by step: e_t = β e_{t−1} + (1 − β) x_t over the finite
+// losses, reported bias-corrected as e_t / (1 − β^t) (the raw loss before any finite one).
+class LossSmoother {
+ public:
+  explicit LossSmoother(double beta) : beta_(beta) {}
+  double add(double loss) {
+    if (std::isfinite(loss)) {
+      average_ = beta_ * average_ + (1.0 - beta_) * loss;
+      beta_power_ *= beta_;
+    }
+    return beta_power_ < 1.0 ? average_ / (1.0 - beta_power_) : loss;
+  }
+
+ private:
+  double beta_;
+  double average_ = 0.0;
+  double beta_power_ = 1.0;
+};
+
+// The steps since the last CSV row: their mean loss and their throughput go into the next row.
+struct CsvWindow {
+  double loss_sum = 0.0;
+  std::int64_t steps = 0;
+  std::int64_t tokens = 0;
+  double start_seconds = 0.0;
+
+  void add(const StepResult& result) {
+    loss_sum += result.loss;
+    tokens += result.tokens;
+    ++steps;
+  }
+  // Write the row of step `done` (if there is a CSV), then start a new window.
+  void close(MetricsLog* csv, std::int64_t done, double smoothed, double lr, double elapsed) {
+    if (csv) {
+      const double seconds = elapsed - start_seconds;
+      const double rate = seconds > 0.0 ? static_cast<double>(tokens) / seconds : 0.0;
+      csv->log({static_cast<double>(done), loss_sum / static_cast<double>(steps), smoothed, lr,
+                rate, elapsed});
+    }
+    *this = CsvWindow{};
+    start_seconds = elapsed;
+  }
+};
+
+void show_progress(ProgressDisplay& progress, std::int64_t done, const StepResult& result,
+                   double smoothed, std::int64_t tokens, double elapsed) {
+  ProgressStatus status;
+  status.step = done;
+  status.loss = std::isfinite(result.loss) ? smoothed : result.loss;
+  status.tokens_per_s = elapsed > 0.0 ? static_cast<double>(tokens) / elapsed : 0.0;
+  status.elapsed_seconds = elapsed;
+  if (std::isfinite(result.lr)) status.extra = fmt::format("lr {:.2e}", result.lr);
+  progress.update(status);
+}
+
+void say_stopped(const TrainOptions& options, std::int64_t done, const StepResult& result) {
+  fmt::print(options.progress_out,
+             "training stopped at step {}: {} (try a smaller learning rate or gradient "
+             "clipping)\n",
+             done,
+             std::isfinite(result.loss) ? "the weights became NaN or infinite"
+                                        : fmt::format("the loss is {}", result.loss));
+}
+
 }  // namespace
 
 TrainReport train_loop(const TrainOptions& options,
@@ -87,30 +170,10 @@ TrainReport train_loop(const TrainOptions& options,
 
   TrainReport report;
   if (options.start_step == options.steps) return report;  // nothing left to run
-
-  std::unique_ptr<ProgressDisplay> progress;
-  if (!options.quiet) {
-    ProgressOptions display;
-    display.total_steps = options.steps;
-    display.first_step = options.start_step;
-    display.out = options.progress_out;
-    display.force_tty = options.force_tty;
-    display.plain_every = options.log_every;
-    progress = std::make_unique<ProgressDisplay>(display);
-  }
-  std::unique_ptr<MetricsLog> csv;
-  if (!options.csv_path.empty()) {
-    csv = std::make_unique<MetricsLog>(
-        options.csv_path,
-        std::vector<std::string>{"step", "loss", "loss_smoothed", "lr", "tokens_per_s", "seconds"},
-        /*append=*/options.start_step > 0, static_cast<double>(options.start_step));
-  }
-
-  const double beta = options.smoothing;
-  double average = 0.0, beta_power = 1.0;  // the EMA of ema_smooth(), kept incrementally
-  double window_loss_sum = 0.0;            // since the last CSV row
-  std::int64_t window_steps = 0, window_tokens = 0;
-  double window_start_seconds = 0.0;
+  const std::unique_ptr<ProgressDisplay> progress = make_progress(options);
+  const std::unique_ptr<MetricsLog> csv = make_csv(options);
+  LossSmoother smoother(options.smoothing);
+  CsvWindow window;
 
   for (std::int64_t step = options.start_step; step < options.steps; ++step) {
     const StepResult result = step_fn(step);
@@ -120,42 +183,16 @@ TrainReport train_loop(const TrainOptions& options,
     report.losses.push_back(result.loss);
     report.tokens += result.tokens;
     ++report.steps;
-    const bool finite = std::isfinite(result.loss);
-    if (finite) {
-      average = beta * average + (1.0 - beta) * result.loss;
-      beta_power *= beta;
-    }
-    const double smoothed = beta_power < 1.0 ? average / (1.0 - beta_power) : result.loss;
+    const double smoothed = smoother.add(result.loss);
     report.final_smoothed_loss = smoothed;
-    const bool stop = (!finite || result.diverged) && options.stop_on_nonfinite;
+    const bool stop = (!std::isfinite(result.loss) || result.diverged) && options.stop_on_nonfinite;
     const bool last = done == options.steps || stop;
 
-    window_loss_sum += result.loss;
-    window_tokens += result.tokens;
-    ++window_steps;
-    if (csv && (done % options.log_every == 0 || last)) {
-      const double window_seconds = elapsed - window_start_seconds;
-      const double window_rate =
-          window_seconds > 0.0 ? static_cast<double>(window_tokens) / window_seconds : 0.0;
-      csv->log({static_cast<double>(done), window_loss_sum / static_cast<double>(window_steps),
-                smoothed, result.lr, window_rate, elapsed});
-    }
+    window.add(result);
     if (done % options.log_every == 0 || last) {
-      window_loss_sum = 0.0;
-      window_tokens = 0;
-      window_steps = 0;
-      window_start_seconds = elapsed;
+      window.close(csv.get(), done, smoothed, result.lr, elapsed);
     }
-
-    if (progress) {
-      ProgressStatus status;
-      status.step = done;
-      status.loss = finite ? smoothed : result.loss;
-      status.tokens_per_s = elapsed > 0.0 ? static_cast<double>(report.tokens) / elapsed : 0.0;
-      status.elapsed_seconds = elapsed;
-      if (std::isfinite(result.lr)) status.extra = fmt::format("lr {:.2e}", result.lr);
-      progress->update(status);
-    }
+    if (progress) show_progress(*progress, done, result, smoothed, report.tokens, elapsed);
     if (!options.plot_path.empty() && options.plot_every > 0 && done % options.plot_every == 0 &&
         !last) {
       draw_loss_curve(options, report.losses);
@@ -164,12 +201,7 @@ TrainReport train_loop(const TrainOptions& options,
       report.diverged = true;
       if (progress) {
         progress->finish();
-        fmt::print(options.progress_out,
-                   "training stopped at step {}: {} (try a smaller learning rate or gradient "
-                   "clipping)\n",
-                   done,
-                   finite ? "the weights became NaN or infinite"
-                          : fmt::format("the loss is {}", result.loss));
+        say_stopped(options, done, result);
       }
       break;
     }
