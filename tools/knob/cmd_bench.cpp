@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -150,8 +151,8 @@ void run_matmul_bench(const BenchArgs& args) {
 
 // ---- knob bench --config C.json ... (training steps) ----
 
-void run_training_bench(const BenchArgs& args) {
-  const nn::TransformerConfig config = nn::TransformerConfig::load(args.config);
+// The sequence length of the run (--seq, or the config's longest), once every size is checked.
+std::int64_t checked_seq_len(const BenchArgs& args, const nn::TransformerConfig& config) {
   const std::int64_t T = args.seq > 0 ? args.seq : config.max_seq_len;
   if (T > config.max_seq_len) {
     throw ValueError(
@@ -163,13 +164,12 @@ void run_training_bench(const BenchArgs& args) {
                     ">= 0",
                     args.batch, args.steps, args.warmup));
   }
-  const DType dtype = parse_dtype(args.dtype);
-  const nn::FusionGuard fusion(!args.unfused);
-  const nn::Trainable mode = nn::parse_trainable(args.trainable);
-  Generator gen(args.seed);
-  nn::Transformer model(config, gen, dtype);
-  // The same optimizer as `knob train` / `knob finetune`: AdamW, decay on matrices only (and none
-  // at all for IA³ vectors).
+  return T;
+}
+
+// The same optimizer as `knob train` / `knob finetune`: AdamW, decay on matrices only (and none
+// at all for IA³ vectors). With IA³ the model gets its vectors and everything else is frozen.
+nn::AdamW make_bench_optimizer(nn::Transformer& model, nn::Trainable mode) {
   nn::NamedTensors params;
   std::vector<std::string> no_decay;
   if (mode == nn::Trainable::ia3) {
@@ -181,7 +181,54 @@ void run_training_bench(const BenchArgs& args) {
     if (t.dim() < 2) no_decay.push_back(name);
   }
   const double weight_decay = mode == nn::Trainable::ia3 ? 0.0 : 0.01;
-  nn::AdamW optimizer(params, 1e-3, {0.9, 0.999}, 1e-8, weight_decay, no_decay);
+  return nn::AdamW(params, 1e-3, {0.9, 0.999}, 1e-8, weight_decay, no_decay);
+}
+
+// What the timed steps measured.
+struct StepMeasurements {
+  double ms = 0;                // median wall time per step
+  double ms_mean = 0;           // mean wall time per step
+  double ms_min = 0;            // fastest step
+  double cpu_ms = 0;            // median CPU time per step (all threads)
+  double heap_per_step = 0;     // operator new calls per step (when counted)
+  double buffers_per_step = 0;  // tensor buffers taken from the system per step
+};
+
+// Run `steps` timed calls of `step`, counting time, CPU time and allocations.
+StepMeasurements measure_steps(std::int64_t steps, const std::function<void()>& step) {
+  std::vector<double> step_seconds;
+  std::vector<double> step_cpu_seconds;
+  const std::uint64_t heap_before = heap_allocation_count();
+  const std::uint64_t buffers_before = buffer_pool_stats().system_allocations;
+  const Clock::time_point all_start = Clock::now();
+  for (std::int64_t i = 0; i < steps; ++i) {
+    const Clock::time_point start = Clock::now();
+    const double cpu_start = process_cpu_seconds();
+    step();
+    step_cpu_seconds.push_back(process_cpu_seconds() - cpu_start);
+    step_seconds.push_back(seconds_since(start));
+  }
+  const double total_seconds = seconds_since(all_start);
+  const double n = static_cast<double>(steps);
+  StepMeasurements m;
+  m.ms = median(step_seconds) * 1e3;
+  m.ms_mean = total_seconds / n * 1e3;
+  m.ms_min = *std::min_element(step_seconds.begin(), step_seconds.end()) * 1e3;
+  m.cpu_ms = median(step_cpu_seconds) * 1e3;
+  m.heap_per_step = static_cast<double>(heap_allocation_count() - heap_before) / n;
+  m.buffers_per_step =
+      static_cast<double>(buffer_pool_stats().system_allocations - buffers_before) / n;
+  return m;
+}
+
+void run_training_bench(const BenchArgs& args) {
+  const nn::TransformerConfig config = nn::TransformerConfig::load(args.config);
+  const std::int64_t T = checked_seq_len(args, config);
+  const DType dtype = parse_dtype(args.dtype);
+  const nn::FusionGuard fusion(!args.unfused);
+  Generator gen(args.seed);
+  nn::Transformer model(config, gen, dtype);
+  nn::AdamW optimizer = make_bench_optimizer(model, nn::parse_trainable(args.trainable));
   model.train();
   // One fixed batch of random tokens (the data does not change the amount of work).
   const Tensor ids = randint({args.batch, T}, 0, config.vocab_size, gen);
@@ -198,52 +245,31 @@ void run_training_bench(const BenchArgs& args) {
     last_loss = loss.item();
   };
   for (std::int64_t i = 0; i < args.warmup; ++i) step();
-
-  std::vector<double> step_seconds;
-  std::vector<double> step_cpu_seconds;
-  const std::uint64_t heap_before = heap_allocation_count();
-  const std::uint64_t buffers_before = buffer_pool_stats().system_allocations;
-  const Clock::time_point all_start = Clock::now();
-  for (std::int64_t i = 0; i < args.steps; ++i) {
-    const Clock::time_point start = Clock::now();
-    const double cpu_start = process_cpu_seconds();
-    step();
-    step_cpu_seconds.push_back(process_cpu_seconds() - cpu_start);
-    step_seconds.push_back(seconds_since(start));
-  }
-  const double total_seconds = seconds_since(all_start);
-  const double steps = static_cast<double>(args.steps);
-  const double heap_per_step = static_cast<double>(heap_allocation_count() - heap_before) / steps;
-  const double buffers_per_step =
-      static_cast<double>(buffer_pool_stats().system_allocations - buffers_before) / steps;
-  const double ms = median(step_seconds) * 1e3;
-  const double tokens = static_cast<double>(args.batch * T);
-  const double tokens_per_s = tokens / (ms * 1e-3);
-  const double cpu_ms = median(step_cpu_seconds) * 1e3;
+  const StepMeasurements m = measure_steps(args.steps, step);
+  const double tokens_per_s = static_cast<double>(args.batch * T) / (m.ms * 1e-3);
   const std::string isa(kernels::isa_name(kernels::active_isa()));
 
   if (args.json) {
-    nlohmann::json out = {
-        {"ms_per_step", ms},
-        {"ms_per_step_mean", total_seconds / steps * 1e3},
-        {"ms_per_step_min", *std::min_element(step_seconds.begin(), step_seconds.end()) * 1e3},
-        {"cpu_ms_per_step", cpu_ms},
-        {"tokens_per_s", tokens_per_s},
-        {"peak_rss_mb", peak_rss_mb()},
-        {"allocs_per_step", nullptr},
-        {"recorded_ops_per_step", recorded_ops},
-        {"tensor_buffer_allocs_per_step", buffers_per_step},
-        {"steps", args.steps},
-        {"batch", args.batch},
-        {"seq", T},
-        {"trainable", args.trainable},
-        {"dtype", args.dtype},
-        {"parameters", model.num_parameters()},
-        {"threads", num_threads()},
-        {"isa", isa},
-        {"fused", !args.unfused},
-        {"final_loss", last_loss}};
-    if (heap_allocations_counted()) out["allocs_per_step"] = heap_per_step;
+    nlohmann::json out = {{"ms_per_step", m.ms},
+                          {"ms_per_step_mean", m.ms_mean},
+                          {"ms_per_step_min", m.ms_min},
+                          {"cpu_ms_per_step", m.cpu_ms},
+                          {"tokens_per_s", tokens_per_s},
+                          {"peak_rss_mb", peak_rss_mb()},
+                          {"allocs_per_step", nullptr},
+                          {"recorded_ops_per_step", recorded_ops},
+                          {"tensor_buffer_allocs_per_step", m.buffers_per_step},
+                          {"steps", args.steps},
+                          {"batch", args.batch},
+                          {"seq", T},
+                          {"trainable", args.trainable},
+                          {"dtype", args.dtype},
+                          {"parameters", model.num_parameters()},
+                          {"threads", num_threads()},
+                          {"isa", isa},
+                          {"fused", !args.unfused},
+                          {"final_loss", last_loss}};
+    if (heap_allocations_counted()) out["allocs_per_step"] = m.heap_per_step;
     fmt::print("{}\n", out.dump());
     return;
   }
@@ -251,14 +277,14 @@ void run_training_bench(const BenchArgs& args) {
              args.trainable, args.batch, T, args.dtype, num_threads(),
              num_threads() == 1 ? "" : "s", isa, args.unfused ? "unfused" : "fused ops");
   fmt::print("  {:.3f} ms per step (median of {}; mean {:.3f}; CPU time {:.3f}), {:.0f} tokens/s\n",
-             ms, args.steps, total_seconds / steps * 1e3, cpu_ms, tokens_per_s);
+             m.ms, args.steps, m.ms_mean, m.cpu_ms, tokens_per_s);
   fmt::print(
       "  peak RSS {:.1f} MiB; per step: {} ops recorded, {} heap allocations, {:.1f} tensor "
       "buffers from the system\n",
       peak_rss_mb(), recorded_ops,
-      heap_allocations_counted() ? fmt::format("{:.1f}", heap_per_step)
+      heap_allocations_counted() ? fmt::format("{:.1f}", m.heap_per_step)
                                  : std::string("(not counted in this build)"),
-      buffers_per_step);
+      m.buffers_per_step);
 }
 
 }  // namespace
