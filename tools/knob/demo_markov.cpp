@@ -103,7 +103,7 @@ Domains make_domains(const MarkovDemoOptions& o) {
   Generator chain_gen(o.seed ^ 0x3a7c0ffeeULL);
   tasks::MarkovChain g1 = tasks::random_sparse_chain(chain_gen, 20, 5, 1.0);
   tasks::MarkovChain g2 = g1.reweighted(tasks::random_signs(20, chain_gen));
-  Domains d{std::move(g1), std::move(g2)};
+  Domains d{std::move(g1), std::move(g2), 0.0, {}, 0.0};
   d.floor = d.g2.entropy_rate();
   // The training streams use other seeds.
   Generator held_out_gen(o.seed ^ 0x4e1d0ULL);
