@@ -7,9 +7,9 @@
 #include <memory>
 #include <string>
 
-#include "nn/module.h"
-#include "nn/transformer.h"
-#include "nn/transformer_config.h"
+#include "nn/layers/module.h"
+#include "nn/layers/transformer.h"
+#include "nn/layers/transformer_config.h"
 
 namespace knob::fuzz {
 

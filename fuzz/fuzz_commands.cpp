@@ -38,9 +38,9 @@
 
 #include "cli_main.h"
 #include "ia3/adapter_file.h"
-#include "nn/atomic_file.h"
-#include "nn/model_dir.h"
-#include "nn/safetensors.h"
+#include "nn/base/atomic_file.h"
+#include "nn/io/model_dir.h"
+#include "nn/io/safetensors.h"
 #include "tasks/vocabulary.h"
 
 namespace {

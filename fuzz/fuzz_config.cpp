@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "autograd/error.h"
-#include "nn/transformer_config.h"
+#include "nn/layers/transformer_config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "autograd/error.h"
-#include "nn/safetensors.h"
+#include "nn/io/safetensors.h"
 
 namespace {
 

@@ -11,8 +11,8 @@
 #include "autograd/error.h"
 #include "autograd/tape.h"
 #include "fixtures.h"
-#include "nn/gradient_reference.h"
-#include "nn/safetensors.h"
+#include "nn/io/safetensors.h"
+#include "nn/train/gradient_reference.h"
 
 namespace {
 

@@ -21,9 +21,9 @@
 #include "fixtures.h"
 #include "ia3/adapter.h"
 #include "ia3/adapter_file.h"
-#include "nn/atomic_file.h"
-#include "nn/model_dir.h"
-#include "nn/safetensors.h"
+#include "nn/base/atomic_file.h"
+#include "nn/io/model_dir.h"
+#include "nn/io/safetensors.h"
 
 namespace fs = std::filesystem;
 using knob::nn::serialize_safetensors;

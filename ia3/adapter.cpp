@@ -9,9 +9,9 @@
 
 #include "autograd/ops.h"
 #include "autograd/tape.h"
-#include "nn/attention.h"
-#include "nn/excerpt.h"
-#include "nn/feed_forward.h"
+#include "nn/base/excerpt.h"
+#include "nn/layers/attention.h"
+#include "nn/layers/feed_forward.h"
 
 namespace knob::ia3 {
 

@@ -11,8 +11,8 @@
 
 #include "autograd/random.h"
 #include "ia3/adapter_config.h"
-#include "nn/linear.h"
-#include "nn/module.h"
+#include "nn/layers/linear.h"
+#include "nn/layers/module.h"
 
 namespace knob::ia3 {
 

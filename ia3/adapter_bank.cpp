@@ -4,7 +4,7 @@
 
 #include "autograd/ops.h"
 #include "autograd/tape.h"
-#include "nn/model_dir.h"
+#include "nn/io/model_dir.h"
 
 namespace knob::ia3 {
 

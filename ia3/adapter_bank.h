@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "nn/module.h"
-#include "nn/transformer.h"
+#include "nn/layers/module.h"
+#include "nn/layers/transformer.h"
 
 namespace knob::ia3 {
 

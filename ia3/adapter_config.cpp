@@ -4,7 +4,7 @@
 #include <re2/re2.h>
 
 #include "autograd/error.h"
-#include "nn/excerpt.h"
+#include "nn/base/excerpt.h"
 
 namespace knob::ia3 {
 

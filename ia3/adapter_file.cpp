@@ -15,11 +15,11 @@
 #include <nlohmann/json.hpp>
 
 #include "autograd/ops.h"
-#include "nn/atomic_file.h"
-#include "nn/excerpt.h"
-#include "nn/file_error.h"
-#include "nn/json_input.h"
-#include "nn/safetensors.h"
+#include "nn/base/atomic_file.h"
+#include "nn/base/excerpt.h"
+#include "nn/base/file_error.h"
+#include "nn/base/json_input.h"
+#include "nn/io/safetensors.h"
 
 namespace knob::ia3 {
 

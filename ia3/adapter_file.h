@@ -19,8 +19,8 @@
 #include <string>
 
 #include "ia3/adapter_config.h"
-#include "nn/module.h"
-#include "nn/transformer_config.h"
+#include "nn/layers/module.h"
+#include "nn/layers/transformer_config.h"
 
 namespace knob::ia3 {
 

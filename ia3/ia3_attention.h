@@ -8,9 +8,9 @@
 #include <string>
 
 #include "autograd/random.h"
-#include "nn/attention.h"
-#include "nn/linear.h"
-#include "nn/module.h"
+#include "nn/layers/attention.h"
+#include "nn/layers/linear.h"
+#include "nn/layers/module.h"
 
 namespace knob::ia3 {
 

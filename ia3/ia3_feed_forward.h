@@ -8,10 +8,10 @@
 #include <string>
 
 #include "autograd/random.h"
-#include "nn/activation.h"
-#include "nn/feed_forward.h"
-#include "nn/linear.h"
-#include "nn/module.h"
+#include "nn/layers/activation.h"
+#include "nn/layers/feed_forward.h"
+#include "nn/layers/linear.h"
+#include "nn/layers/module.h"
 
 namespace knob::ia3 {
 

@@ -10,7 +10,7 @@
 #include "autograd/ops.h"
 #include "autograd/random.h"
 #include "exercises/ex08_layernorm_backward/layernorm_backward.h"
-#include "nn/layer_norm.h"
+#include "nn/layers/layer_norm.h"
 
 namespace knob::exercises {
 namespace {

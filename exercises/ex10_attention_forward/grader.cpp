@@ -13,7 +13,7 @@
 #include "autograd/ops.h"
 #include "autograd/random.h"
 #include "exercises/ex10_attention_forward/attention_forward.h"
-#include "nn/attention.h"
+#include "nn/layers/attention.h"
 
 namespace knob::exercises {
 namespace {

@@ -13,7 +13,7 @@
 #include "autograd/random.h"
 #include "exercises/ex11_ia3_attention/ia3_attention.h"
 #include "ia3/ia3_attention.h"
-#include "nn/attention.h"
+#include "nn/layers/attention.h"
 
 namespace knob::exercises {
 namespace {

@@ -13,9 +13,9 @@
 #include "autograd/random.h"
 #include "exercises/ex12_ia3_merge/ia3_merge.h"
 #include "ia3/adapter.h"
-#include "nn/attention.h"
-#include "nn/feed_forward.h"
-#include "nn/linear.h"
+#include "nn/layers/attention.h"
+#include "nn/layers/feed_forward.h"
+#include "nn/layers/linear.h"
 
 namespace knob::exercises {
 namespace {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "autograd/tensor.h"
-#include "nn/module.h"
+#include "nn/layers/module.h"
 
 namespace knob::exercises {
 

@@ -13,8 +13,8 @@
 #include "autograd/ops.h"
 #include "autograd/random.h"
 #include "exercises/ex13_adamw_step/adamw_step.h"
-#include "nn/adam.h"
-#include "nn/linear.h"
+#include "nn/layers/linear.h"
+#include "nn/optim/adam.h"
 
 namespace knob::exercises {
 namespace {

@@ -12,7 +12,7 @@
 #include "autograd/ops.h"
 #include "autograd/random.h"
 #include "exercises/ex17_sgd_momentum/sgd_step.h"
-#include "nn/sgd.h"
+#include "nn/optim/sgd.h"
 
 namespace knob::exercises {
 namespace {

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "autograd/tensor.h"
-#include "nn/module.h"
+#include "nn/layers/module.h"
 
 namespace knob::exercises {
 

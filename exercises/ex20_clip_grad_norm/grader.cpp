@@ -13,7 +13,7 @@
 #include "autograd/ops.h"
 #include "autograd/random.h"
 #include "exercises/ex20_clip_grad_norm/clip_grad_norm.h"
-#include "nn/clip_grad.h"
+#include "nn/optim/clip_grad.h"
 
 namespace knob::exercises {
 namespace {

@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "exercises/ex21_warmup_cosine/warmup_cosine.h"
-#include "nn/lr_schedule.h"
+#include "nn/optim/lr_schedule.h"
 
 namespace knob::exercises {
 namespace {

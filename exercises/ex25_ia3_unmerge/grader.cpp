@@ -16,7 +16,7 @@
 #include "autograd/random.h"
 #include "exercises/ex25_ia3_unmerge/ia3_unmerge.h"
 #include "ia3/adapter.h"
-#include "nn/linear.h"
+#include "nn/layers/linear.h"
 
 namespace knob::exercises {
 namespace {

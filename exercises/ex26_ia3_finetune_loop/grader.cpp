@@ -20,9 +20,9 @@
 #include "exercises/ex26_ia3_finetune_loop/ia3_finetune.h"
 #include "ia3/adapter.h"
 #include "ia3/adapter_config.h"
-#include "nn/adam.h"
-#include "nn/clip_grad.h"
-#include "nn/transformer.h"
+#include "nn/layers/transformer.h"
+#include "nn/optim/adam.h"
+#include "nn/optim/clip_grad.h"
 #include "tasks/digit_tasks.h"
 #include "tasks/metrics.h"
 

@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "ia3/adapter.h"
-#include "nn/transformer.h"
+#include "nn/layers/transformer.h"
 #include "tasks/batch.h"
 
 namespace knob::exercises {

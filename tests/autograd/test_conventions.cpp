@@ -17,7 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "autograd/ops.h"
-#include "nn/safetensors.h"
+#include "nn/io/safetensors.h"
 
 namespace knob {
 namespace {

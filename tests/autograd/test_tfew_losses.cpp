@@ -19,8 +19,8 @@
 #include "autograd/op_registry.h"
 #include "autograd/ops.h"
 #include "autograd/random.h"
-#include "nn/adam.h"
-#include "nn/linear.h"
+#include "nn/layers/linear.h"
+#include "nn/optim/adam.h"
 
 namespace knob {
 namespace {

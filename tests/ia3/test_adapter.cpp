@@ -8,8 +8,8 @@
 #include "autograd/ops.h"
 #include "autograd/random.h"
 #include "ia3/adapter.h"
-#include "nn/adam.h"
-#include "nn/transformer.h"
+#include "nn/layers/transformer.h"
+#include "nn/optim/adam.h"
 #include "tests/ia3/tensor_compare.h"
 
 namespace knob::ia3 {

@@ -6,7 +6,7 @@
 #include "autograd/ops.h"
 #include "autograd/random.h"
 #include "ia3/adapter_bank.h"
-#include "nn/model_dir.h"
+#include "nn/io/model_dir.h"
 #include "tests/ia3/tensor_compare.h"
 
 namespace knob::ia3 {

@@ -10,9 +10,9 @@
 #include "autograd/random.h"
 #include "ia3/adapter.h"
 #include "ia3/adapter_file.h"
-#include "nn/file_error.h"
-#include "nn/model_dir.h"
-#include "nn/safetensors.h"
+#include "nn/base/file_error.h"
+#include "nn/io/model_dir.h"
+#include "nn/io/safetensors.h"
 #include "tests/ia3/tensor_compare.h"
 
 namespace knob::ia3 {

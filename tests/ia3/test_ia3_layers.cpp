@@ -16,8 +16,8 @@
 #include "autograd/random.h"
 #include "ia3/ia3_attention.h"
 #include "ia3/ia3_feed_forward.h"
-#include "nn/attention.h"
-#include "nn/feed_forward.h"
+#include "nn/layers/attention.h"
+#include "nn/layers/feed_forward.h"
 #include "tests/ia3/tensor_compare.h"
 
 namespace knob::ia3 {

@@ -6,7 +6,7 @@
 #include "autograd/ops.h"
 #include "autograd/random.h"
 #include "ia3/adapter.h"
-#include "nn/transformer.h"
+#include "nn/layers/transformer.h"
 #include "tests/ia3/tensor_compare.h"
 
 namespace knob::ia3 {

@@ -13,8 +13,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "nn/atomic_file.h"
-#include "nn/file_error.h"
+#include "nn/base/atomic_file.h"
+#include "nn/base/file_error.h"
 
 namespace knob::nn {
 namespace {

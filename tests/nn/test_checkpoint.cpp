@@ -1,4 +1,4 @@
-// Training checkpoints (nn/checkpoint.h): a run stopped and resumed from its checkpoint follows
+// Training checkpoints (nn/io/checkpoint.h): a run stopped and resumed from its checkpoint follows
 // the uninterrupted run bit for bit; saving is atomic; bad checkpoints are refused, unchanged.
 #include <bit>
 #include <cstring>
@@ -11,14 +11,14 @@
 
 #include "autograd/ops.h"
 #include "autograd/tape.h"
-#include "nn/adam.h"
-#include "nn/atomic_file.h"
-#include "nn/checkpoint.h"
-#include "nn/clip_grad.h"
-#include "nn/file_error.h"
-#include "nn/lr_schedule.h"
-#include "nn/safetensors.h"
-#include "nn/transformer.h"
+#include "nn/base/atomic_file.h"
+#include "nn/base/file_error.h"
+#include "nn/io/checkpoint.h"
+#include "nn/io/safetensors.h"
+#include "nn/layers/transformer.h"
+#include "nn/optim/adam.h"
+#include "nn/optim/clip_grad.h"
+#include "nn/optim/lr_schedule.h"
 
 namespace knob::nn {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "autograd/error.h"
 #include "autograd/tensor.h"
-#include "nn/clip_grad.h"
+#include "nn/optim/clip_grad.h"
 
 namespace knob::nn {
 namespace {

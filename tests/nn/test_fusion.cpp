@@ -1,6 +1,6 @@
 // The modules with the fused ops (the default) against the same modules built from the
-// compositions they replace (nn/fusion.h switched off): the whole transformer's loss and every
-// parameter's gradient, full and with IA³, in float64 and float32; attention with a padding
+// compositions they replace (nn/layers/fusion.h switched off): the whole transformer's loss and
+// every parameter's gradient, full and with IA³, in float64 and float32; attention with a padding
 // mask; and the switch itself.
 #include <cmath>
 #include <limits>
@@ -10,10 +10,10 @@
 
 #include "autograd/ops.h"
 #include "autograd/random.h"
-#include "nn/attention.h"
-#include "nn/fusion.h"
-#include "nn/transformer.h"
-#include "nn/transformer_config.h"
+#include "nn/layers/attention.h"
+#include "nn/layers/fusion.h"
+#include "nn/layers/transformer.h"
+#include "nn/layers/transformer_config.h"
 
 namespace knob::nn {
 namespace {

@@ -7,13 +7,13 @@
 #include <gtest/gtest.h>
 
 #include "autograd/ops.h"
-#include "nn/adam.h"
-#include "nn/attention.h"
-#include "nn/feed_forward.h"
-#include "nn/gradient_reference.h"
-#include "nn/layer_norm.h"
-#include "nn/model_dir.h"
-#include "nn/safetensors.h"
+#include "nn/io/model_dir.h"
+#include "nn/io/safetensors.h"
+#include "nn/layers/attention.h"
+#include "nn/layers/feed_forward.h"
+#include "nn/layers/layer_norm.h"
+#include "nn/optim/adam.h"
+#include "nn/train/gradient_reference.h"
 
 namespace knob::nn {
 namespace {

@@ -1,6 +1,6 @@
-// The activation trace behind `knob grads --trace` (nn/trace.h, nn::gradient_trace): the names
-// and their order as docs/gradient_trace.md lists them, gradients of the right shapes, the same
-// parameter gradients as gradient_reference(), and no recording at all when not tracing.
+// The activation trace behind `knob grads --trace` (nn/layers/trace.h, nn::gradient_trace): the
+// names and their order as docs/gradient_trace.md lists them, gradients of the right shapes, the
+// same parameter gradients as gradient_reference(), and no recording at all when not tracing.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -8,10 +8,10 @@
 #include <gtest/gtest.h>
 
 #include "autograd/ops.h"
-#include "nn/gradient_reference.h"
-#include "nn/model_dir.h"
-#include "nn/safetensors.h"
-#include "nn/trace.h"
+#include "nn/io/model_dir.h"
+#include "nn/io/safetensors.h"
+#include "nn/layers/trace.h"
+#include "nn/train/gradient_reference.h"
 
 namespace knob::nn {
 namespace {

@@ -12,14 +12,14 @@
 #include "autograd/gradcheck.h"
 #include "autograd/ops.h"
 #include "autograd/random.h"
-#include "nn/activation.h"
-#include "nn/attention.h"
-#include "nn/dropout.h"
-#include "nn/embedding.h"
-#include "nn/feed_forward.h"
-#include "nn/init.h"
-#include "nn/layer_norm.h"
-#include "nn/linear.h"
+#include "nn/layers/activation.h"
+#include "nn/layers/attention.h"
+#include "nn/layers/dropout.h"
+#include "nn/layers/embedding.h"
+#include "nn/layers/feed_forward.h"
+#include "nn/layers/init.h"
+#include "nn/layers/layer_norm.h"
+#include "nn/layers/linear.h"
 
 namespace knob::nn {
 namespace {

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "autograd/error.h"
-#include "nn/lr_schedule.h"
+#include "nn/optim/lr_schedule.h"
 
 namespace knob::nn {
 namespace {

@@ -14,9 +14,9 @@
 
 #include "autograd/error.h"
 #include "autograd/tensor.h"
-#include "nn/adam.h"
-#include "nn/lr_schedule.h"
-#include "nn/sgd.h"
+#include "nn/optim/adam.h"
+#include "nn/optim/lr_schedule.h"
+#include "nn/optim/sgd.h"
 
 namespace knob::nn {
 namespace {

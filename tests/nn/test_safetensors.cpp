@@ -14,9 +14,9 @@
 #include <gtest/gtest.h>
 
 #include "autograd/tensor.h"
-#include "nn/atomic_file.h"
-#include "nn/file_error.h"
-#include "nn/safetensors.h"
+#include "nn/base/atomic_file.h"
+#include "nn/base/file_error.h"
+#include "nn/io/safetensors.h"
 
 namespace knob::nn {
 namespace {

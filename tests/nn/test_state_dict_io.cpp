@@ -10,11 +10,11 @@
 #include <gtest/gtest.h>
 
 #include "autograd/tensor.h"
-#include "nn/atomic_file.h"
-#include "nn/file_error.h"
-#include "nn/module.h"
-#include "nn/safetensors.h"
-#include "nn/state_dict_io.h"
+#include "nn/base/atomic_file.h"
+#include "nn/base/file_error.h"
+#include "nn/io/safetensors.h"
+#include "nn/io/state_dict_io.h"
+#include "nn/layers/module.h"
 
 namespace knob::nn {
 namespace {

@@ -15,11 +15,11 @@
 
 #include "autograd/error.h"
 #include "autograd/tensor.h"
-#include "nn/file_error.h"
-#include "nn/metrics_log.h"
-#include "nn/progress.h"
-#include "nn/svg_plot.h"
-#include "nn/trainer.h"
+#include "nn/base/file_error.h"
+#include "nn/train/metrics_log.h"
+#include "nn/train/progress.h"
+#include "nn/train/svg_plot.h"
+#include "nn/train/trainer.h"
 
 namespace knob::nn {
 namespace {

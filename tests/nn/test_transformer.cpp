@@ -16,8 +16,8 @@
 #include "autograd/gradcheck.h"
 #include "autograd/ops.h"
 #include "autograd/random.h"
-#include "nn/transformer.h"
-#include "nn/transformer_config.h"
+#include "nn/layers/transformer.h"
+#include "nn/layers/transformer_config.h"
 
 namespace knob::nn {
 namespace {

@@ -13,8 +13,8 @@
 #include <gtest/gtest.h>
 
 #include "autograd/random.h"
-#include "nn/model_dir.h"
-#include "nn/transformer.h"
+#include "nn/io/model_dir.h"
+#include "nn/layers/transformer.h"
 
 namespace knob::reliability {
 

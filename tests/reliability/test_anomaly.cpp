@@ -11,7 +11,7 @@
 #include "autograd/ops.h"
 #include "autograd/random.h"
 #include "autograd/tape.h"
-#include "nn/transformer.h"
+#include "nn/layers/transformer.h"
 
 namespace knob {
 namespace {

@@ -23,11 +23,11 @@
 #include "autograd/ops.h"
 #include "autograd/tape.h"
 #include "knob_process.h"
-#include "nn/adam.h"
-#include "nn/checkpoint.h"
-#include "nn/file_error.h"
-#include "nn/finite_state.h"
-#include "nn/safetensors.h"
+#include "nn/base/file_error.h"
+#include "nn/io/checkpoint.h"
+#include "nn/io/finite_state.h"
+#include "nn/io/safetensors.h"
+#include "nn/optim/adam.h"
 #include "reliability_helpers.h"
 
 namespace knob::reliability {

@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "nn/model_dir.h"
-#include "nn/safetensors.h"
+#include "nn/io/model_dir.h"
+#include "nn/io/safetensors.h"
 #include "reliability_helpers.h"
 #include "run_knob.h"
 

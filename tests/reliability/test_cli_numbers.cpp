@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "nn/model_dir.h"
+#include "nn/io/model_dir.h"
 #include "reliability_helpers.h"
 #include "run_knob.h"
 

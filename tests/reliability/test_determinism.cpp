@@ -16,8 +16,8 @@
 #include "autograd/parallel.h"
 #include "autograd/random.h"
 #include "autograd/tape.h"
-#include "nn/adam.h"
-#include "nn/transformer.h"
+#include "nn/layers/transformer.h"
+#include "nn/optim/adam.h"
 
 namespace knob {
 namespace {

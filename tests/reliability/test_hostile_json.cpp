@@ -11,10 +11,10 @@
 #include "autograd/error.h"
 #include "ia3/adapter.h"
 #include "ia3/adapter_file.h"
-#include "nn/file_error.h"
-#include "nn/json_input.h"
-#include "nn/safetensors.h"
-#include "nn/transformer_config.h"
+#include "nn/base/file_error.h"
+#include "nn/base/json_input.h"
+#include "nn/io/safetensors.h"
+#include "nn/layers/transformer_config.h"
 #include "reliability_helpers.h"
 
 namespace knob::reliability {

@@ -15,12 +15,12 @@
 
 #include "autograd/error.h"
 #include "ia3/adapter_file.h"
-#include "nn/file_error.h"
-#include "nn/gradient_reference.h"
-#include "nn/model_dir.h"
-#include "nn/module.h"
-#include "nn/safetensors.h"
-#include "nn/transformer_config.h"
+#include "nn/base/file_error.h"
+#include "nn/io/model_dir.h"
+#include "nn/io/safetensors.h"
+#include "nn/layers/module.h"
+#include "nn/layers/transformer_config.h"
+#include "nn/train/gradient_reference.h"
 #include "reliability_helpers.h"
 
 namespace knob::reliability {

@@ -1,8 +1,8 @@
-// A model directory is written as one unit (nn/staged_directory.h): all of the new files or, after
-// any failure, the old directory exactly as it was and still loadable; a link at the target is
-// replaced, not followed; a second writer of the same directory gets a clear error from the lock.
-// The StagedDirectory itself first, then the knob program (KNOB_PROGRAM) diverging, running out
-// of space (RLIMIT_FSIZE) and racing another knob.
+// A model directory is written as one unit (nn/base/staged_directory.h): all of the new files or,
+// after any failure, the old directory exactly as it was and still loadable; a link at the target
+// is replaced, not followed; a second writer of the same directory gets a clear error from the
+// lock. The StagedDirectory itself first, then the knob program (KNOB_PROGRAM) diverging, running
+// out of space (RLIMIT_FSIZE) and racing another knob.
 #include <signal.h>
 #include <unistd.h>
 
@@ -17,10 +17,10 @@
 #include <sys/resource.h>
 
 #include "knob_process.h"
-#include "nn/atomic_file.h"
-#include "nn/file_error.h"
-#include "nn/model_dir.h"
-#include "nn/staged_directory.h"
+#include "nn/base/atomic_file.h"
+#include "nn/base/file_error.h"
+#include "nn/base/staged_directory.h"
+#include "nn/io/model_dir.h"
 #include "reliability_helpers.h"
 
 namespace knob::reliability {

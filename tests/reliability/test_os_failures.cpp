@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 
 #include "knob_process.h"
-#include "nn/model_dir.h"
-#include "nn/safetensors.h"
+#include "nn/io/model_dir.h"
+#include "nn/io/safetensors.h"
 #include "reliability_helpers.h"
 
 namespace knob::reliability {

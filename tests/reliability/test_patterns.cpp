@@ -12,8 +12,8 @@
 #include "autograd/error.h"
 #include "ia3/adapter_config.h"
 #include "ia3/adapter_file.h"
-#include "nn/file_error.h"
-#include "nn/safetensors.h"
+#include "nn/base/file_error.h"
+#include "nn/io/safetensors.h"
 #include "reliability_helpers.h"
 
 namespace knob::reliability {

@@ -10,9 +10,9 @@
 #include <gtest/gtest.h>
 
 #include "autograd/error.h"
-#include "nn/file_error.h"
-#include "nn/model_dir.h"
-#include "nn/safetensors.h"
+#include "nn/base/file_error.h"
+#include "nn/io/model_dir.h"
+#include "nn/io/safetensors.h"
 #include "reliability_helpers.h"
 
 namespace knob::reliability {
@@ -183,7 +183,7 @@ TEST_F(ModelDirectory, ATruncatedWeightFileIsAFileError) {
   EXPECT_THROW(nn::load_model_dir(model_dir_), FileError);
 }
 
-// Disabled until nn/model_dir.cpp checks the config against the weight file before building
+// Disabled until nn/io/model_dir.cpp checks the config against the weight file before building
 // the model: today a config.json claiming 10^12 token ids makes load_model_dir allocate for them
 // first (std::bad_alloc, or an abort under AddressSanitizer) instead of reporting the mismatch.
 TEST_F(ModelDirectory, AHugeConfigIsAnErrorNotAnAllocation) {

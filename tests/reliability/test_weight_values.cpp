@@ -9,11 +9,11 @@
 
 #include <gtest/gtest.h>
 
-#include "nn/file_error.h"
-#include "nn/gradient_reference.h"
-#include "nn/model_dir.h"
-#include "nn/safetensors.h"
-#include "nn/state_dict_io.h"
+#include "nn/base/file_error.h"
+#include "nn/io/model_dir.h"
+#include "nn/io/safetensors.h"
+#include "nn/io/state_dict_io.h"
+#include "nn/train/gradient_reference.h"
 #include "reliability_helpers.h"
 #include "run_knob.h"
 

@@ -12,8 +12,8 @@
 # "fuzz/config.json" is a name for messages, not a citation.
 #
 # What is a citation:
-#  1. A path that starts with a top-level folder of the repository (`nn/linear.h`,
-#     `tests/golden/`, `.ci/run`) and is not glued to something before it: `knob/nn/linear.h`,
+#  1. A path that starts with a top-level folder of the repository (`nn/layers/linear.h`,
+#     `tests/golden/`, `.ci/run`) and is not glued to something before it: `knob/nn/layers/linear.h`,
 #     `build/tutorials/04_mlp` and `https://host/nn/x` are not repository paths (the part after
 #     a `/` is never taken on its own). So `build/...` and `$KNOB_BUILD_DIR/...` mentions, which
 #     name build outputs, are not checked. A path with a placeholder is not checked either:

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "nn/excerpt.h"
+#include "nn/base/excerpt.h"
 
 namespace knob::cli {
 

@@ -24,11 +24,11 @@
 #include "autograd/tape.h"
 #include "cli_numbers.h"
 #include "commands.h"
-#include "nn/adam.h"
-#include "nn/fusion.h"
-#include "nn/gradient_reference.h"
-#include "nn/model_dir.h"
-#include "nn/transformer.h"
+#include "nn/io/model_dir.h"
+#include "nn/layers/fusion.h"
+#include "nn/layers/transformer.h"
+#include "nn/optim/adam.h"
+#include "nn/train/gradient_reference.h"
 
 namespace knob::cli {
 

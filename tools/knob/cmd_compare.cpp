@@ -12,9 +12,9 @@
 
 #include "cli_numbers.h"
 #include "commands.h"
-#include "nn/file_error.h"
-#include "nn/path_identity.h"
-#include "nn/safetensors.h"
+#include "nn/base/file_error.h"
+#include "nn/base/path_identity.h"
+#include "nn/io/safetensors.h"
 
 namespace knob::cli {
 

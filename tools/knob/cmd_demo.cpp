@@ -20,9 +20,9 @@
 #include "ia3/adapter_bank.h"
 #include "ia3/adapter_file.h"
 #include "ia3_commands.h"
-#include "nn/atomic_file.h"
-#include "nn/model_dir.h"
-#include "nn/svg_plot.h"
+#include "nn/base/atomic_file.h"
+#include "nn/io/model_dir.h"
+#include "nn/train/svg_plot.h"
 
 namespace knob::cli {
 

@@ -5,8 +5,8 @@
 #include "cli_numbers.h"
 #include "commands.h"
 #include "digit_training.h"
-#include "nn/gradient_reference.h"
-#include "nn/model_dir.h"
+#include "nn/io/model_dir.h"
+#include "nn/train/gradient_reference.h"
 #include "tasks/vocabulary.h"
 
 namespace knob::cli {

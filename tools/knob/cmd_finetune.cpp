@@ -14,10 +14,10 @@
 #include "digit_training.h"
 #include "ia3/adapter.h"
 #include "ia3/adapter_file.h"
-#include "nn/memory_budget.h"
-#include "nn/model_dir.h"
-#include "nn/path_identity.h"
-#include "nn/staged_directory.h"
+#include "nn/base/path_identity.h"
+#include "nn/base/staged_directory.h"
+#include "nn/io/model_dir.h"
+#include "nn/layers/memory_budget.h"
 #include "tasks/vocabulary.h"
 
 namespace knob::cli {

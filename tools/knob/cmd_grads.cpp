@@ -8,11 +8,11 @@
 #include <fmt/ranges.h>
 
 #include "commands.h"
-#include "nn/file_error.h"
-#include "nn/gradient_reference.h"
-#include "nn/model_dir.h"
-#include "nn/path_identity.h"
-#include "nn/safetensors.h"
+#include "nn/base/file_error.h"
+#include "nn/base/path_identity.h"
+#include "nn/io/model_dir.h"
+#include "nn/io/safetensors.h"
+#include "nn/train/gradient_reference.h"
 
 namespace knob::cli {
 

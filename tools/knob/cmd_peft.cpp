@@ -8,10 +8,10 @@
 #include "ia3/adapter.h"
 #include "ia3/adapter_file.h"
 #include "ia3_commands.h"
-#include "nn/file_error.h"
-#include "nn/model_dir.h"
-#include "nn/path_identity.h"
-#include "nn/staged_directory.h"
+#include "nn/base/file_error.h"
+#include "nn/base/path_identity.h"
+#include "nn/base/staged_directory.h"
+#include "nn/io/model_dir.h"
 
 namespace knob::cli {
 

@@ -10,7 +10,7 @@
 #include "autograd/ops.h"
 #include "autograd/random.h"
 #include "commands.h"
-#include "nn/atomic_file.h"
+#include "nn/base/atomic_file.h"
 
 namespace knob::cli {
 

@@ -7,10 +7,10 @@
 #include "cli_numbers.h"
 #include "commands.h"
 #include "digit_training.h"
-#include "nn/memory_budget.h"
-#include "nn/model_dir.h"
-#include "nn/path_identity.h"
-#include "nn/staged_directory.h"
+#include "nn/base/path_identity.h"
+#include "nn/base/staged_directory.h"
+#include "nn/io/model_dir.h"
+#include "nn/layers/memory_budget.h"
 #include "tasks/vocabulary.h"
 
 namespace knob::cli {

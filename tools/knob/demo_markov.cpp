@@ -16,9 +16,9 @@
 
 #include "autograd/tape.h"
 #include "digit_training.h"
-#include "nn/atomic_file.h"
-#include "nn/model_dir.h"
-#include "nn/svg_plot.h"
+#include "nn/base/atomic_file.h"
+#include "nn/io/model_dir.h"
+#include "nn/train/svg_plot.h"
 #include "tasks/markov.h"
 
 namespace knob::cli {

@@ -7,13 +7,13 @@
 #include <nlohmann/json.hpp>
 
 #include "autograd/ops.h"
-#include "nn/adam.h"
-#include "nn/checkpoint.h"
-#include "nn/clip_grad.h"
-#include "nn/file_error.h"
-#include "nn/finite_state.h"
-#include "nn/lr_schedule.h"
-#include "nn/model_dir.h"
+#include "nn/base/file_error.h"
+#include "nn/io/checkpoint.h"
+#include "nn/io/finite_state.h"
+#include "nn/io/model_dir.h"
+#include "nn/optim/adam.h"
+#include "nn/optim/clip_grad.h"
+#include "nn/optim/lr_schedule.h"
 
 namespace knob::cli {
 

@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "autograd/random.h"
-#include "nn/adam.h"
-#include "nn/gradient_reference.h"
-#include "nn/trainer.h"
-#include "nn/transformer.h"
+#include "nn/layers/transformer.h"
+#include "nn/optim/adam.h"
+#include "nn/train/gradient_reference.h"
+#include "nn/train/trainer.h"
 #include "tasks/digit_tasks.h"
 #include "tasks/metrics.h"
 
@@ -52,7 +52,7 @@ struct DigitTraining {
   std::string plot_path;                          ///< loss-curve SVG ("" none)
   std::string title = "training loss";            ///< plot title
   bool quiet = false;                             ///< no progress display
-  std::string checkpoint_path;        ///< training checkpoint file ("" none; nn/checkpoint.h)
+  std::string checkpoint_path;        ///< training checkpoint file ("" none; nn/io/checkpoint.h)
   std::int64_t checkpoint_every = 0;  ///< save it every this many steps and at the end (0: never)
   bool resume = false;                ///< continue from checkpoint_path when that file exists
   std::int64_t stop_after = 0;        ///< run at most this many steps in this call (0: all)

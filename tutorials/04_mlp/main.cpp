@@ -22,10 +22,10 @@
 #include "autograd/gradcheck.h"
 #include "autograd/ops.h"
 #include "autograd/random.h"
-#include "nn/linear.h"
-#include "nn/module.h"
-#include "nn/sgd.h"
-#include "nn/svg_plot.h"
+#include "nn/layers/linear.h"
+#include "nn/layers/module.h"
+#include "nn/optim/sgd.h"
+#include "nn/train/svg_plot.h"
 #include "tutorials/common/lesson.h"
 
 using namespace knob;

@@ -20,8 +20,8 @@
 #include "autograd/gradcheck.h"
 #include "autograd/ops.h"
 #include "autograd/random.h"
-#include "nn/attention.h"
-#include "nn/svg_plot.h"
+#include "nn/layers/attention.h"
+#include "nn/train/svg_plot.h"
 #include "tutorials/common/lesson.h"
 
 using namespace knob;

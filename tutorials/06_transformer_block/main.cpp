@@ -19,8 +19,8 @@
 #include "autograd/gradcheck.h"
 #include "autograd/ops.h"
 #include "autograd/random.h"
-#include "nn/transformer.h"
-#include "nn/transformer_block.h"
+#include "nn/layers/transformer.h"
+#include "nn/layers/transformer_block.h"
 #include "tutorials/common/lesson.h"
 
 using namespace knob;

@@ -22,10 +22,10 @@
 #include "ia3/adapter_config.h"
 #include "ia3/ia3_attention.h"
 #include "ia3/ia3_feed_forward.h"
-#include "nn/attention.h"
-#include "nn/feed_forward.h"
-#include "nn/fusion.h"
-#include "nn/transformer.h"
+#include "nn/layers/attention.h"
+#include "nn/layers/feed_forward.h"
+#include "nn/layers/fusion.h"
+#include "nn/layers/transformer.h"
 #include "tutorials/common/lesson.h"
 
 using namespace knob;

@@ -27,9 +27,9 @@
 #include "ia3/adapter_bank.h"
 #include "ia3/adapter_config.h"
 #include "ia3/adapter_file.h"
-#include "nn/model_dir.h"
-#include "nn/safetensors.h"
-#include "nn/transformer.h"
+#include "nn/io/model_dir.h"
+#include "nn/io/safetensors.h"
+#include "nn/layers/transformer.h"
 #include "tasks/digit_tasks.h"
 #include "tutorials/common/lesson.h"
 

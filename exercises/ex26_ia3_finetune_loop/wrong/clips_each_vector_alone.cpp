@@ -7,8 +7,8 @@
 #include "autograd/error.h"
 #include "autograd/ops.h"
 #include "exercises/ex26_ia3_finetune_loop/ia3_finetune.h"
-#include "nn/adam.h"
-#include "nn/clip_grad.h"
+#include "nn/optim/adam.h"
+#include "nn/optim/clip_grad.h"
 
 namespace knob::exercises {
 

@@ -1,0 +1,40 @@
+#include "nn/layers/feed_forward.h"
+
+#include <fmt/format.h>
+
+#include "autograd/ops.h"
+#include "nn/layers/trace.h"
+
+namespace knob::nn {
+
+FeedForward::FeedForward(std::int64_t d_model, std::int64_t d_ff, Activation activation,
+                         Generator& gen, DType dtype)
+    : activation_(activation) {
+  if (d_model <= 0 || d_ff <= 0) {
+    throw ValueError(
+        fmt::format("FeedForward: sizes must be positive, got d_model={}, d_ff={}", d_model, d_ff));
+  }
+  up_ = register_module("up", std::make_shared<Linear>(d_model, d_ff, gen, dtype));
+  down_ = register_module("down", std::make_shared<Linear>(d_ff, d_model, gen, dtype));
+}
+
+std::string FeedForward::extra_repr() const {
+  return fmt::format("d_model={}, d_ff={}, activation={}{}", up_->in_features(),
+                     up_->out_features(), activation_name(activation_),
+                     ia3_enabled() ? ", ia3" : "");
+}
+
+void FeedForward::enable_ia3() {
+  if (ia3_enabled()) return;
+  l_ff_ = register_parameter("l_ff", ones({up_->out_features()}, up_->weight().dtype()));  // [F]
+}
+
+Tensor FeedForward::forward(const Tensor& x) const {
+  // act(x W_upᵀ + b_up) ⊙ l_ff: [..., C] → [..., F], the ⊙ l_ff only with IA³ (one pass after
+  // the product: Linear's fused epilogue).
+  Tensor hidden = up_->forward(x, to_fused(activation_), ia3_enabled() ? l_ff_ : Tensor());
+  trace("hidden", hidden);        // (recorded only under nn::ActivationTrace)
+  return down_->forward(hidden);  // · W_downᵀ + b_down: [..., F] → [..., C]
+}
+
+}  // namespace knob::nn
