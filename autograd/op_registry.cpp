@@ -231,13 +231,12 @@ void add_softmax_and_embedding_cases(std::vector<OpCase>& c) {
 }
 
 // bias_activation on x [2,3,n] with a bias [n] and a scale [n] or [2,1,n] (one per batch row).
-OpCase fused_case(std::string name, FusedActivation f, bool with_bias, Shape scale,
-                  std::int64_t n = 4) {
+OpCase fused_case(std::string name, Activation f, bool with_bias, Shape scale, std::int64_t n = 4) {
   return OpCase{"bias_activation", std::move(name),
                 [with_bias, scale, f, n](Generator& g) {
                   // relu: x + b away from the kink at 0, where relu has no derivative (|x| >=
                   // 0.5 and |b| < 0.25).
-                  const bool relu = f == FusedActivation::relu;
+                  const bool relu = f == Activation::relu;
                   Tensor x = relu ? away_from_zero({2, 3, n}, g) : normal({2, 3, n}, g);
                   Tensor b = !with_bias ? Tensor()
                              : relu     ? param(uniform({n}, -0.25, 0.25, g, f64))
@@ -248,7 +247,7 @@ OpCase fused_case(std::string name, FusedActivation f, bool with_bias, Shape sca
 }
 
 void add_fused_cases(std::vector<OpCase>& c) {
-  using FA = FusedActivation;
+  using FA = Activation;
   c.push_back(fused_case("identity, bias and scale (IA3 on k, v)", FA::identity, true, {4}));
   c.push_back(fused_case("identity, bias only (Linear)", FA::identity, true, {}));
   c.push_back(fused_case("gelu, bias and scale (IA3 feed-forward)", FA::gelu, true, {4}));

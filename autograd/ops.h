@@ -237,8 +237,11 @@ Tensor embedding_backward(const Tensor& g, const Tensor& ids, std::int64_t num_r
 // are written with differentiable ops instead (the same formulas), so second derivatives work.
 // tests/autograd/test_fused_ops.cpp checks each one against its unfused composition.
 
-/// @brief The activation applied by bias_activation().
-enum class FusedActivation {
+/// @brief knob's non-linearities, the one list for every place that chooses one: the plain ops
+/// relu(), gelu() and gelu_tanh() (apply_activation() picks one), the epilogue of
+/// bias_activation() (a Linear layer's fused forward), and a FeedForward's config (nn, where
+/// identity is not allowed: parse_activation() reads the config's names).
+enum class Activation {
   identity,   ///< \f$ f(z) = z \f$
   relu,       ///< \f$ f(z) = \max(z, 0) \f$ (relu())
   gelu,       ///< \f$ f(z) = z\,\Phi(z) \f$ (gelu())
@@ -249,7 +252,7 @@ enum class FusedActivation {
 /// the unfused form of what bias_activation() applies.
 /// @param activation f. @param x any floating tensor.
 /// @return f(x), x's shape (x itself for identity).
-Tensor apply_activation(FusedActivation activation, const Tensor& x);
+Tensor apply_activation(Activation activation, const Tensor& x);
 
 /// @brief The epilogue of a linear layer: \f$ y = f(x + b) \odot s \f$ over the last axis.
 ///
@@ -266,7 +269,7 @@ Tensor apply_activation(FusedActivation activation, const Tensor& x);
 /// @return y, x's shape and dtype.
 /// @throws ShapeError when bias is not [N] or scale has neither layout; DTypeError for mixed
 ///         dtypes.
-Tensor bias_activation(const Tensor& x, const Tensor& bias, FusedActivation activation,
+Tensor bias_activation(const Tensor& x, const Tensor& bias, Activation activation,
                        const Tensor& scale = Tensor());
 
 /// @brief Layer normalisation over the last axis:

@@ -19,7 +19,7 @@ nn::TransformerConfig tiny_config() {
   config.n_layers = 1;
   config.d_ff = 8;
   config.max_seq_len = 4;
-  config.activation = nn::Activation::relu;
+  config.activation = Activation::relu;
   return config;
 }
 

@@ -78,7 +78,7 @@ knob::nn::TransformerConfig digit_config() {
   c.n_layers = 1;
   c.d_ff = 16;
   c.max_seq_len = 7;
-  c.activation = knob::nn::Activation::relu;
+  c.activation = knob::Activation::relu;
   return c;
 }
 

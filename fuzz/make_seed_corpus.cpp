@@ -137,7 +137,7 @@ void config_corpus(const fs::path& dir) {
   odd.d_model = 36;
   odd.n_heads = 3;
   odd.max_seq_len = 1;
-  odd.activation = knob::nn::Activation::gelu_tanh;
+  odd.activation = knob::Activation::gelu_tanh;
   odd.dropout = 0.1;
   write_all(dir,
             {

@@ -8,7 +8,7 @@
 
 namespace knob::ia3 {
 
-IA3FeedForward::IA3FeedForward(std::int64_t d_model, std::int64_t d_ff, nn::Activation activation,
+IA3FeedForward::IA3FeedForward(std::int64_t d_model, std::int64_t d_ff, Activation activation,
                                Generator& gen, DType dtype)
     : activation_(activation) {
   if (d_model <= 0 || d_ff <= 0) {
@@ -49,9 +49,9 @@ Tensor IA3FeedForward::forward_with(const Tensor& x, const Tensor& l_ff) const {
   const std::int64_t B = x.size(0), F = up_->out_features();
   const Tensor scale = broadcastable_scale(l_ff, B, F, "IA3FeedForward: l_ff");  // [F]|[B,1,F]
 
-  Tensor A = nn::apply(activation_, up_->forward(x));  // A = act(X W_upᵀ + b_up): [B,T,F]
-  Tensor A_scaled = mul(A, scale);                     // A ⊙ l_ff: [B,T,F]
-  return down_->forward(A_scaled);                     // · W_downᵀ + b_down: [B,T,C]
+  Tensor A = apply_activation(activation_, up_->forward(x));  // A = act(X W_upᵀ + b_up): [B,T,F]
+  Tensor A_scaled = mul(A, scale);                            // A ⊙ l_ff: [B,T,F]
+  return down_->forward(A_scaled);                            // · W_downᵀ + b_down: [B,T,C]
 }
 
 }  // namespace knob::ia3

@@ -27,7 +27,7 @@ namespace knob::ia3 {
 /// Parameter names match nn::FeedForward's (`up.weight`, ..., `l_ff`).
 /// \code
 /// Generator gen(0);
-/// auto ffn = std::make_shared<IA3FeedForward>(64, 256, nn::Activation::gelu, gen);
+/// auto ffn = std::make_shared<IA3FeedForward>(64, 256, Activation::gelu, gen);
 /// Tensor y = ffn->forward(x);  // x, y: [B,T,64]; only l_ff [256] requires grad
 /// \endcode
 class IA3FeedForward : public nn::Module {
@@ -39,7 +39,7 @@ class IA3FeedForward : public nn::Module {
   /// @param gen generator for the initial values.
   /// @param dtype f32 (default) or f64.
   /// @throws ValueError when a size is not positive.
-  IA3FeedForward(std::int64_t d_model, std::int64_t d_ff, nn::Activation activation, Generator& gen,
+  IA3FeedForward(std::int64_t d_model, std::int64_t d_ff, Activation activation, Generator& gen,
                  DType dtype = DType::f32);
 
   /// @brief An IA3FeedForward holding copies of `base`'s weights (and l_ff when it has one).
@@ -73,7 +73,7 @@ class IA3FeedForward : public nn::Module {
   const nn::Linear& down() const { return *down_; }
 
  private:
-  nn::Activation activation_;
+  Activation activation_;
   std::shared_ptr<nn::Linear> up_;    // W_up, b_up (frozen)
   std::shared_ptr<nn::Linear> down_;  // W_down, b_down (frozen)
   Tensor l_ff_;                       // [F], trainable

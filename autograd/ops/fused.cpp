@@ -71,17 +71,17 @@ bool wants_grad(const Tensor& t) { return t.defined() && t.requires_grad(); }
 
 // out = f(z) over one row (out may be z).
 template <class T>
-void activate_row(const kernels::KernelTable<T>& k, FusedActivation f, const T* z, T* out,
+void activate_row(const kernels::KernelTable<T>& k, Activation f, const T* z, T* out,
                   std::size_t n) {
   switch (f) {
-    case FusedActivation::identity:
+    case Activation::identity:
       if (out != z) std::copy(z, z + n, out);
       return;
-    case FusedActivation::relu:
+    case Activation::relu:
       return k.relu(z, out, n);
-    case FusedActivation::gelu:
+    case Activation::gelu:
       return k.gelu_erf(z, out, n);
-    case FusedActivation::gelu_tanh:
+    case Activation::gelu_tanh:
       return k.gelu_tanh(z, out, n);
   }
 }
@@ -89,16 +89,16 @@ void activate_row(const kernels::KernelTable<T>& k, FusedActivation f, const T* 
 // out = f'(z) over one row, using `tmp` (n elements) as scratch. The same formulas as
 // detail::*_derivative, made of the table's vector kernels.
 template <class T>
-void activation_slope_row(const kernels::KernelTable<T>& k, FusedActivation f, const T* z, T* out,
+void activation_slope_row(const kernels::KernelTable<T>& k, Activation f, const T* z, T* out,
                           T* tmp, std::size_t n) {
   switch (f) {
-    case FusedActivation::identity:
+    case Activation::identity:
       std::fill(out, out + n, T(1));
       return;
-    case FusedActivation::relu:
+    case Activation::relu:
       for (std::size_t j = 0; j < n; ++j) out[j] = z[j] > T(0) ? T(1) : T(0);
       return;
-    case FusedActivation::gelu: {
+    case Activation::gelu: {
       // f'(z) = Φ(z) + z φ(z) = ½(1 + erf(z/√2)) + z e^{-z²/2}/√(2π)
       k.mul_scalar(z, static_cast<T>(1.0 / std::numbers::sqrt2), out, n);
       k.erf(out, out, n);
@@ -112,7 +112,7 @@ void activation_slope_row(const kernels::KernelTable<T>& k, FusedActivation f, c
       k.add(out, tmp, out, n);  // out = Φ(z) + z φ(z)
       return;
     }
-    case FusedActivation::gelu_tanh: {
+    case Activation::gelu_tanh: {
       // f'(z) = ½(1 + tanh u) + ½ z (1 - tanh² u) c (1 + 3a z²), u = c (z + a z³)
       const T c = static_cast<T>(std::sqrt(2.0 / std::numbers::pi));
       const T a = T(0.044715);
@@ -130,15 +130,15 @@ void activation_slope_row(const kernels::KernelTable<T>& k, FusedActivation f, c
 }
 
 // The differentiable form of f' (used under create_graph).
-Tensor activation_slope(FusedActivation f, const Tensor& z) {
+Tensor activation_slope(Activation f, const Tensor& z) {
   switch (f) {
-    case FusedActivation::identity:
+    case Activation::identity:
       return ones(z.shape(), z.dtype());
-    case FusedActivation::relu:
+    case Activation::relu:
       return detail::relu_derivative(z);
-    case FusedActivation::gelu:
+    case Activation::gelu:
       return detail::gelu_derivative(z);
-    case FusedActivation::gelu_tanh:
+    case Activation::gelu_tanh:
       return detail::gelu_tanh_derivative(z);
   }
   return z;
@@ -149,7 +149,7 @@ Tensor activation_slope(FusedActivation f, const Tensor& z) {
 // y = f(x + b) ⊙ s, row by row. x, y: [rows, cols]; b: [cols] or null; s: null, or one [cols]
 // vector for each group of rows_per_scale consecutive rows.
 template <class T>
-void bias_activation_forward(const T* x, const T* b, FusedActivation f, const T* s,
+void bias_activation_forward(const T* x, const T* b, Activation f, const T* s,
                              std::size_t rows_per_scale, T* y, Rows shape) {
   const kernels::KernelTable<T>& k = kernels::active<T>();
   for (std::size_t r = 0; r < shape.rows; ++r) {
@@ -170,7 +170,7 @@ void bias_activation_forward(const T* x, const T* b, FusedActivation f, const T*
 // The gradients of y = f(x + b) ⊙ s for those of dx, db, ds that are non-null. db and ds are
 // laid out as b and s and must start at zero (they accumulate over rows).
 template <class T>
-void bias_activation_backward(const T* g, const T* x, const T* b, FusedActivation f, const T* s,
+void bias_activation_backward(const T* g, const T* x, const T* b, Activation f, const T* s,
                               std::size_t rows_per_scale, T* dx, T* db, T* ds, Rows shape) {
   const kernels::KernelTable<T>& k = kernels::active<T>();
   const std::size_t n = shape.cols;
@@ -200,7 +200,7 @@ void bias_activation_backward(const T* g, const T* x, const T* b, FusedActivatio
     } else {
       std::copy(g_row, g_row + n, z_bar);
     }
-    if (f != FusedActivation::identity) {
+    if (f != Activation::identity) {
       activation_slope_row(k, f, z, slope, tmp, n);
       k.mul(z_bar, slope, z_bar, n);
     }
@@ -212,21 +212,21 @@ void bias_activation_backward(const T* g, const T* x, const T* b, FusedActivatio
 
 // ============================================================================ bias_activation ====
 
-Tensor apply_activation(FusedActivation activation, const Tensor& x) {
+Tensor apply_activation(Activation activation, const Tensor& x) {
   switch (activation) {
-    case FusedActivation::identity:
+    case Activation::identity:
       return x;
-    case FusedActivation::relu:
+    case Activation::relu:
       return relu(x);
-    case FusedActivation::gelu:
+    case Activation::gelu:
       return gelu(x);
-    case FusedActivation::gelu_tanh:
+    case Activation::gelu_tanh:
       return gelu_tanh(x);
   }
   return x;
 }
 
-Tensor bias_activation(const Tensor& x, const Tensor& bias, FusedActivation activation,
+Tensor bias_activation(const Tensor& x, const Tensor& bias, Activation activation,
                        const Tensor& scale) {
   constexpr std::string_view op = "bias_activation";
   detail::check_floating(x, op);
@@ -249,16 +249,15 @@ Tensor bias_activation(const Tensor& x, const Tensor& bias, FusedActivation acti
         if (grad_enabled()) {  // create_graph: the same formulas, differentiable
           Tensor z = bias.defined() ? add(x, bias) : x;
           Tensor gs = scale.defined() ? mul(g, scale) : g;
-          Tensor z_bar = activation == FusedActivation::identity
-                             ? gs
-                             : mul(gs, activation_slope(activation, z));
+          Tensor z_bar =
+              activation == Activation::identity ? gs : mul(gs, activation_slope(activation, z));
           return TensorList{z_bar, bias.defined() ? sum_to(z_bar, bias.shape()) : Tensor(),
                             scale.defined()
                                 ? sum_to(mul(g, apply_activation(activation, z)), scale.shape())
                                 : Tensor()};
         }
         // Nothing to compute for x̄ in the plainest case: x̄ = g.
-        const bool plain = !scale.defined() && activation == FusedActivation::identity;
+        const bool plain = !scale.defined() && activation == Activation::identity;
         Tensor dx = wants_grad(x) && !plain ? empty(x.shape(), x.dtype()) : Tensor();
         Tensor db = wants_grad(bias) ? zeros(bias.shape(), bias.dtype()) : Tensor();
         Tensor ds = wants_grad(scale) ? zeros(scale.shape(), scale.dtype()) : Tensor();

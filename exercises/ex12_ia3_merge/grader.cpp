@@ -164,7 +164,7 @@ TEST(IA3Merge, MergedFeedForwardEqualsUnmerged) {
   const std::int64_t width = 6;
   const std::int64_t hidden = 10;
   auto adapted =
-      std::make_shared<nn::FeedForward>(width, hidden, nn::Activation::gelu, gen, DType::f64);
+      std::make_shared<nn::FeedForward>(width, hidden, Activation::gelu, gen, DType::f64);
   adapted->enable_ia3();
   const Tensor l_ff = add_scalar(mul_scalar(randn({hidden}, gen, DType::f64), 0.7), 1.0);
   adapted->load_state_dict(state_with(*adapted, {{"l_ff", l_ff}}));
@@ -178,7 +178,7 @@ TEST(IA3Merge, MergedFeedForwardEqualsUnmerged) {
       << "merge_input_scale returned an undefined Tensor";
   Generator other(0);
   auto merged =
-      std::make_shared<nn::FeedForward>(width, hidden, nn::Activation::gelu, other, DType::f64);
+      std::make_shared<nn::FeedForward>(width, hidden, Activation::gelu, other, DType::f64);
   try {
     merged->load_state_dict({{"up.weight", adapted->up().weight()},
                              {"up.bias", adapted->up().bias()},

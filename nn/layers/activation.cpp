@@ -25,24 +25,10 @@ std::string_view activation_name(Activation activation) {
       return "gelu_tanh";
     case Activation::relu:
       return "relu";
+    case Activation::identity:
+      return "identity";
   }
   throw ValueError(fmt::format("activation: invalid enum value {}", static_cast<int>(activation)));
-}
-
-FusedActivation to_fused(Activation activation) {
-  switch (activation) {
-    case Activation::gelu:
-      return FusedActivation::gelu;
-    case Activation::gelu_tanh:
-      return FusedActivation::gelu_tanh;
-    case Activation::relu:
-      return FusedActivation::relu;
-  }
-  throw ValueError(fmt::format("activation: invalid enum value {}", static_cast<int>(activation)));
-}
-
-Tensor apply(Activation activation, const Tensor& x) {
-  return apply_activation(to_fused(activation), x);  // gelu(x), gelu_tanh(x) or relu(x)
 }
 
 }  // namespace knob::nn

@@ -78,11 +78,11 @@ AttentionResult MultiHeadAttention::forward(const Tensor& x,
 
   // Projections (IA³ scales keys and values before the heads are split).
   // The scaling is folded into the projection's epilogue (Linear::forward with a scale).
-  const FusedActivation none = FusedActivation::identity;
+  const Activation none = Activation::identity;
   Tensor q = q_proj_->forward(x);                                         // q: [B,T,C]
   Tensor k = k_proj_->forward(x, none, ia3_enabled() ? l_k_ : Tensor());  // k ⊙ l_k: [B,T,C]
   Tensor v = v_proj_->forward(x, none, ia3_enabled() ? l_v_ : Tensor());  // v ⊙ l_v: [B,T,C]
-  trace("q", q);  // (the trace hooks record only under nn::ActivationTrace)
+  trace("q", q);  // (the trace hooks record only under ActivationTrace)
   trace("k", k);
   trace("v", v);
 

@@ -32,8 +32,8 @@ void FeedForward::enable_ia3() {
 Tensor FeedForward::forward(const Tensor& x) const {
   // act(x W_upᵀ + b_up) ⊙ l_ff: [..., C] → [..., F], the ⊙ l_ff only with IA³ (one pass after
   // the product: Linear's fused epilogue).
-  Tensor hidden = up_->forward(x, to_fused(activation_), ia3_enabled() ? l_ff_ : Tensor());
-  trace("hidden", hidden);        // (recorded only under nn::ActivationTrace)
+  Tensor hidden = up_->forward(x, activation_, ia3_enabled() ? l_ff_ : Tensor());
+  trace("hidden", hidden);        // (recorded only under ActivationTrace)
   return down_->forward(hidden);  // · W_downᵀ + b_down: [..., F] → [..., C]
 }
 

@@ -23,11 +23,9 @@ std::string Linear::extra_repr() const {
   return fmt::format("in={}, out={}", in_features_, out_features_);
 }
 
-Tensor Linear::forward(const Tensor& x) const {
-  return forward(x, FusedActivation::identity, Tensor());
-}
+Tensor Linear::forward(const Tensor& x) const { return forward(x, Activation::identity, Tensor()); }
 
-Tensor Linear::forward(const Tensor& x, FusedActivation activation, const Tensor& scale) const {
+Tensor Linear::forward(const Tensor& x, Activation activation, const Tensor& scale) const {
   if (!x.defined() || x.dim() == 0 || x.size(-1) != in_features_) {
     throw ShapeError(fmt::format("Linear(in={}, out={}): input {} must end with {} features",
                                  in_features_, out_features_,

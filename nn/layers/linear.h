@@ -50,11 +50,11 @@ class Linear : public Module {
   /// a per-feature scale in one pass (the fused op bias_activation(); with fusion switched off,
   /// the composition `mul(act(add(matmul_nt(x, W), b)), s)`).
   /// @param x input [..., in_features], same dtype as the weights.
-  /// @param activation f (FusedActivation::identity for none).
+  /// @param activation f (Activation::identity for none).
   /// @param scale [out_features] (IA³'s l_k, l_v or l_ff), or an undefined Tensor for none.
   /// @return y [..., out_features].
   /// @throws ShapeError when x's last axis is not in_features; DTypeError on a dtype mismatch.
-  Tensor forward(const Tensor& x, FusedActivation activation, const Tensor& scale) const;
+  Tensor forward(const Tensor& x, Activation activation, const Tensor& scale) const;
 
   /// @brief The weight [out_features, in_features] (a handle sharing the parameter).
   /// @return the `weight` parameter.

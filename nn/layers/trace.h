@@ -6,7 +6,7 @@
 /// unless an ActivationTrace is alive on the calling thread: without one, trace() and
 /// TraceScope test one thread-local pointer and return, so training pays nothing for the hooks.
 /// \code
-/// nn::ActivationTrace recording;              // on this thread, until it goes out of scope
+/// ActivationTrace recording;              // on this thread, until it goes out of scope
 /// Tensor logits = model.forward(ids);         // the modules record as they run
 /// for (const auto& [name, t] : recording.tensors()) ...  // "blocks.0.ln1.out", ...
 /// \endcode

@@ -80,7 +80,7 @@ Tensor Transformer::forward(const Tensor& ids) const {
   Tensor tokens = tok_emb_->forward(ids);                    // W_tok[ids]: [B,T,C]
   Tensor positions = slice(pos_emb_->weight(), 0, 0, T);     // W_pos[0:T]: [T,C]
   Tensor x = emb_dropout_->forward(add(tokens, positions));  // [B,T,C] + [T,C] → [B,T,C]
-  trace("tok_emb.out", tokens);  // (the trace hooks record only under nn::ActivationTrace)
+  trace("tok_emb.out", tokens);  // (the trace hooks record only under ActivationTrace)
   trace("pos_emb.out", positions);
   trace("embeddings", x);
   for (std::size_t i = 0; i < blocks_.size(); ++i) {

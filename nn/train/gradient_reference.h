@@ -58,7 +58,7 @@ struct GradientTrace {
 };
 
 /// @brief One forward and backward pass like gradient_reference(), with the model's trace
-/// hooks recording (nn::ActivationTrace): `tok_emb.out`, ..., `blocks.0.attn.probs`, ...,
+/// hooks recording (ActivationTrace): `tok_emb.out`, ..., `blocks.0.attn.probs`, ...,
 /// `logits`, `loss`, each with its gradient. The parameter gradients are those of
 /// gradient_reference(), the same numbers.
 /// @param model the model. @param ids token ids [B,T] (i64).

@@ -105,7 +105,7 @@ TEST_P(Conventions, ReluHasSlopeZeroAtExactlyZero) {
   check("relu_zero", {"x"}, [](const TensorList& in) { return relu(in[0]); });
   // Fused after a bias, where x + b is exactly 0, and the unfused composition.
   check("bias_relu_zero", {"x", "b"},
-        [](const TensorList& in) { return bias_activation(in[0], in[1], FusedActivation::relu); });
+        [](const TensorList& in) { return bias_activation(in[0], in[1], Activation::relu); });
   check("bias_relu_zero", {"x", "b"}, [](const TensorList& in) { return relu(add(in[0], in[1])); });
 }
 
@@ -139,13 +139,12 @@ TEST_P(Conventions, SoftmaxAndLogSoftmaxOnEveryAxis) {
 }
 
 TEST_P(Conventions, BiasActivationWithOneScalePerBatchRow) {
-  const std::pair<const char*, FusedActivation> activations[] = {
-      {"identity", FusedActivation::identity},
-      {"relu", FusedActivation::relu},
-      {"gelu", FusedActivation::gelu},
-      {"gelu_tanh", FusedActivation::gelu_tanh}};
+  const std::pair<const char*, Activation> activations[] = {{"identity", Activation::identity},
+                                                            {"relu", Activation::relu},
+                                                            {"gelu", Activation::gelu},
+                                                            {"gelu_tanh", Activation::gelu_tanh}};
   for (const auto& [name, activation] : activations) {
-    const FusedActivation f = activation;  // a variable a lambda can capture (clang 14)
+    const Activation f = activation;  // a variable a lambda can capture (clang 14)
     const std::string tag = std::string("bias_act_") + name;
     check(tag, {"x", "b", "s"},
           [f](const TensorList& in) { return bias_activation(in[0], in[1], f, in[2]); });

@@ -34,8 +34,7 @@ double max_abs_diff(const Tensor& a, const Tensor& b) {
   return worst;
 }
 
-Tensor bias_activation_composed(const Tensor& x, const Tensor& b, FusedActivation f,
-                                const Tensor& s) {
+Tensor bias_activation_composed(const Tensor& x, const Tensor& b, Activation f, const Tensor& s) {
   Tensor y = apply_activation(f, b.defined() ? add(x, b) : x);
   return s.defined() ? mul(y, s) : y;
 }
@@ -104,9 +103,9 @@ class FusedOps : public ::testing::TestWithParam<DType> {};
 
 TEST_P(FusedOps, BiasActivationMatchesTheComposition) {
   const DType dtype = GetParam();
-  const FusedActivation activations[] = {FusedActivation::identity, FusedActivation::relu,
-                                         FusedActivation::gelu, FusedActivation::gelu_tanh};
-  for (FusedActivation f : activations) {
+  const Activation activations[] = {Activation::identity, Activation::relu, Activation::gelu,
+                                    Activation::gelu_tanh};
+  for (Activation f : activations) {
     for (int variant = 0; variant < 4; ++variant) {  // with or without bias / scale
       Generator gen(static_cast<std::uint64_t>(10 + variant));
       const bool with_bias = (variant & 1) != 0;
@@ -132,10 +131,10 @@ TEST_P(FusedOps, BiasActivationWithAFrozenBiasAndInput) {
   TensorList ia3{trainable(randn({4, 6}, gen, dtype)), randn({6}, gen, dtype),
                  trainable(randn({6}, gen, dtype))};
   auto fused = [](const TensorList& v) {
-    return bias_activation(v[0], v[1], FusedActivation::gelu, v[2]);
+    return bias_activation(v[0], v[1], Activation::gelu, v[2]);
   };
   auto composed = [](const TensorList& v) {
-    return bias_activation_composed(v[0], v[1], FusedActivation::gelu, v[2]);
+    return bias_activation_composed(v[0], v[1], Activation::gelu, v[2]);
   };
   expect_same(fused, composed, ia3, "frozen bias", tolerance_for(dtype));
   TensorList bias_only{randn({4, 6}, gen, dtype), trainable(randn({6}, gen, dtype)),
@@ -150,9 +149,9 @@ TEST_P(FusedOps, BiasActivationTakesOneScaleVectorPerBatchRow) {
   TensorList in{trainable(randn({3, 4, 6}, gen, dtype)), trainable(randn({6}, gen, dtype)),
                 trainable(randn({3, 1, 6}, gen, dtype))};
   expect_same(
-      [](const TensorList& v) { return bias_activation(v[0], v[1], FusedActivation::gelu, v[2]); },
+      [](const TensorList& v) { return bias_activation(v[0], v[1], Activation::gelu, v[2]); },
       [](const TensorList& v) {
-        return bias_activation_composed(v[0], v[1], FusedActivation::gelu, v[2]);
+        return bias_activation_composed(v[0], v[1], Activation::gelu, v[2]);
       },
       in, "bias_activation, scale [3,1,6]", tolerance_for(dtype));
 }
@@ -244,10 +243,10 @@ std::string shape_error_of(F&& f) {
 TEST(FusedOpErrors, NameTheOpAndTheShapes) {
   Generator gen(9);
   const Tensor x = randn({2, 3, 4}, gen);
-  EXPECT_EQ(shape_error_of([&] { bias_activation(x, randn({3}, gen), FusedActivation::gelu); }),
+  EXPECT_EQ(shape_error_of([&] { bias_activation(x, randn({3}, gen), Activation::gelu); }),
             "bias_activation: bias [3] must be [4] for the input [2,3,4]");
   EXPECT_EQ(shape_error_of([&] {
-              bias_activation(x, Tensor(), FusedActivation::identity, randn({4, 1}, gen));
+              bias_activation(x, Tensor(), Activation::identity, randn({4, 1}, gen));
             }),
             "bias_activation: scale [4,1] must be [4] or one vector per batch row [2,1,4] for "
             "the input [2,3,4]");
@@ -258,7 +257,7 @@ TEST(FusedOpErrors, NameTheOpAndTheShapes) {
   EXPECT_EQ(shape_error_of([&] { attention_softmax(randn({4}, gen), 1.0, false); }),
             "attention_softmax: scores [4] need at least two axes [..., T, S]");
   EXPECT_THROW(layer_norm(x, randn({4}, gen), randn({4}, gen), 0.0), ValueError);
-  EXPECT_THROW(bias_activation(x, randn({4}, gen, DType::f64), FusedActivation::relu), DTypeError);
+  EXPECT_THROW(bias_activation(x, randn({4}, gen, DType::f64), Activation::relu), DTypeError);
 }
 
 }  // namespace

@@ -105,7 +105,7 @@ TEST(IA3Attention, BadShapesNameTheProblem) {
 
 TEST(IA3FeedForward, EqualsFeedForwardWithIA3BitForBit) {
   Generator gen(13);
-  nn::FeedForward ffn(8, 24, nn::Activation::gelu, gen);
+  nn::FeedForward ffn(8, 24, Activation::gelu, gen);
   ffn.enable_ia3();
   randomize(ffn.l_ff(), gen, 0.5);
   auto seed_form = IA3FeedForward::from_feed_forward(ffn);
@@ -116,7 +116,7 @@ TEST(IA3FeedForward, EqualsFeedForwardWithIA3BitForBit) {
 
 TEST(IA3FeedForward, OnesAreTheIdentityBitForBit) {
   Generator gen(14);
-  nn::FeedForward plain(8, 16, nn::Activation::relu, gen);
+  nn::FeedForward plain(8, 16, Activation::relu, gen);
   auto seed_form = IA3FeedForward::from_feed_forward(plain);
   Tensor x = randn({2, 3, 8}, gen);
   EXPECT_TRUE(bit_identical(seed_form->forward(x), plain.forward(x)));
@@ -124,7 +124,7 @@ TEST(IA3FeedForward, OnesAreTheIdentityBitForBit) {
 
 TEST(IA3FeedForward, GradcheckOfLffInFloat64) {
   Generator gen(15);
-  IA3FeedForward ffn(6, 10, nn::Activation::gelu, gen, DType::f64);
+  IA3FeedForward ffn(6, 10, Activation::gelu, gen, DType::f64);
   randomize(ffn.l_ff(), gen, 0.4);
   Tensor x = randn({2, 3, 6}, gen, DType::f64);
   const GradcheckResult r =
@@ -134,7 +134,7 @@ TEST(IA3FeedForward, GradcheckOfLffInFloat64) {
 
 TEST(IA3FeedForward, PerExampleScaleEqualsSeparateRuns) {
   Generator gen(16);
-  IA3FeedForward ffn(6, 10, nn::Activation::gelu, gen);
+  IA3FeedForward ffn(6, 10, Activation::gelu, gen);
   Tensor x = randn({2, 3, 6}, gen);
   Tensor l = add_scalar(randn({2, 10}, gen), 1.0);
   NoGradGuard no_grad;

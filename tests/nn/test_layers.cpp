@@ -242,15 +242,16 @@ TEST(Activation, NamesRoundTrip) {
   EXPECT_EQ(activation_name(Activation::gelu_tanh), "gelu_tanh");
   EXPECT_THROW(parse_activation("swish"), ValueError);
   EXPECT_THROW(parse_activation("GELU"), ValueError);
+  EXPECT_THROW(parse_activation("identity"), ValueError);  // not a feed-forward choice
 }
 
 TEST(Activation, AppliesTheNamedFunction) {
   Tensor x = tensor({-1.0, 0.5}, {2}, DType::f64);
-  expect_near_all(apply(Activation::relu, x), {0, 0.5}, 0);
+  expect_near_all(apply_activation(Activation::relu, x), {0, 0.5}, 0);
   const double gelu_half = 0.5 * 0.5 * (1 + std::erf(0.5 / std::sqrt(2.0)));
-  EXPECT_NEAR(apply(Activation::gelu, x).at({1}), gelu_half, 1e-15);
+  EXPECT_NEAR(apply_activation(Activation::gelu, x).at({1}), gelu_half, 1e-15);
   const double u = std::sqrt(2.0 / std::numbers::pi) * (0.5 + 0.044715 * 0.125);
-  EXPECT_NEAR(apply(Activation::gelu_tanh, x).at({1}), 0.25 * (1 + std::tanh(u)), 1e-15);
+  EXPECT_NEAR(apply_activation(Activation::gelu_tanh, x).at({1}), 0.25 * (1 + std::tanh(u)), 1e-15);
 }
 
 // ------------------------------------------------------------------------------ attention ----

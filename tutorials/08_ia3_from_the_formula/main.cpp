@@ -168,7 +168,7 @@ void feed_forward_step_by_step() {
   heading(2, "IA3 feed-forward: (gelu(x W_upᵀ + b_up) ⊙ l_ff) W_downᵀ + b_down (F 256; float64)");
   Generator gen(9);
   const std::int64_t B = 2, T = 5, C = 64, F = 256;
-  const ia3::IA3FeedForward layer(C, F, nn::Activation::gelu, gen, DType::f64);
+  const ia3::IA3FeedForward layer(C, F, Activation::gelu, gen, DType::f64);
   const Tensor x = randn({B, T, C}, gen, DType::f64);
   const Tensor l_ff = moved_vector(F, gen, DType::f64);
   const FeedForwardSteps s = feed_forward_by_hand(layer, x, l_ff);
@@ -200,7 +200,7 @@ void ones_are_the_identity() {
              max_abs_difference(plain, adapted), bit_identical(plain, adapted) ? "yes" : "no");
   claim(bit_identical(plain, adapted), "IA3Attention at ones equals the plain layer bit for bit");
 
-  const nn::FeedForward ffn(C, F, nn::Activation::gelu, gen);
+  const nn::FeedForward ffn(C, F, Activation::gelu, gen);
   const auto ia3_ffn = ia3::IA3FeedForward::from_feed_forward(ffn);
   const Tensor ffn_plain = ffn.forward(x);
   const Tensor ffn_adapted = ia3_ffn->forward(x);
@@ -243,7 +243,7 @@ void backward_by_hand() {
   Generator gen(11);
   const std::int64_t B = 2, T = 5, C = 64, H = 4, F = 256;
   const ia3::IA3Attention attention(C, H, gen, DType::f64);
-  const ia3::IA3FeedForward ffn(C, F, nn::Activation::gelu, gen, DType::f64);
+  const ia3::IA3FeedForward ffn(C, F, Activation::gelu, gen, DType::f64);
   const Tensor x = randn({B, T, C}, gen, DType::f64);
   const Tensor G = randn({B, T, C}, gen, DType::f64);  // ∂L/∂y, any values
   Tensor l_k = moved_vector(C, gen, DType::f64).requires_grad_();
@@ -272,8 +272,7 @@ void check_with_gradcheck() {
   Generator gen(12);
   const std::int64_t B = 2, T = 5, C = 64, H = 4, F = 256;
   const auto attention = std::make_shared<ia3::IA3Attention>(C, H, gen, DType::f64);
-  const auto ffn =
-      std::make_shared<ia3::IA3FeedForward>(C, F, nn::Activation::gelu, gen, DType::f64);
+  const auto ffn = std::make_shared<ia3::IA3FeedForward>(C, F, Activation::gelu, gen, DType::f64);
   const Tensor x = randn({B, T, C}, gen, DType::f64);  // fixed input: not checked
   const Tensor l_k = moved_vector(C, gen, DType::f64).requires_grad_();
   const Tensor l_v = moved_vector(C, gen, DType::f64).requires_grad_();
@@ -322,7 +321,7 @@ void built_in_path() {
   claim(fused_difference < 1e-5,
         "the fused attention agrees with IA3Attention to float32 rounding");
 
-  nn::FeedForward ffn(C, F, nn::Activation::gelu, gen);
+  nn::FeedForward ffn(C, F, Activation::gelu, gen);
   ffn.enable_ia3();
   assign(ffn.l_ff(), moved_vector(F, gen, DType::f32));
   const auto ffn_reference = ia3::IA3FeedForward::from_feed_forward(ffn);
