@@ -314,6 +314,16 @@ Tensor arange(double start, double stop, double step, DType dtype) {
   return out;
 }
 
+Tensor causal_mask(std::int64_t T) {
+  if (T < 0) throw ValueError(fmt::format("causal_mask: T must be >= 0, got {}", T));
+  Tensor mask = zeros({T, T}, DType::i64);  // [T, T]
+  std::int64_t* m = mask.data<std::int64_t>();
+  for (std::int64_t t = 0; t < T; ++t) {
+    for (std::int64_t s = t + 1; s < T; ++s) m[t * T + s] = 1;  // key s after query t
+  }
+  return mask;
+}
+
 Tensor tensor(const std::vector<double>& values, const Shape& shape, DType dtype) {
   check_valid_shape(shape, "tensor");
   if (static_cast<std::int64_t>(values.size()) != shape_numel(shape)) {

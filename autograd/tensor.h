@@ -237,6 +237,13 @@ Tensor tensor(const std::vector<double>& values, const Shape& shape, DType dtype
 /// @return a new i64 tensor.
 /// @throws ShapeError when values.size() differs from the shape's element count.
 Tensor int_tensor(const std::vector<std::int64_t>& values, const Shape& shape);
+/// @brief The causal mask of attention over T positions: an i64 [T, T] tensor with
+/// \f$ M_{ts} = 1 \f$ when key s lies in query t's future (s > t), else 0. Attention sets the
+/// masked scores to \f$ -\infty \f$ (masked_fill) so that query t sees keys 0 … t only.
+/// @param T the number of positions (≥ 0).
+/// @return the mask, 1 strictly above the diagonal.
+/// @throws ValueError when T is negative.
+Tensor causal_mask(std::int64_t T);
 /// @brief A zero-dimensional tensor holding one value.
 /// @param value the value. @param dtype the element type. @return a tensor of shape [].
 Tensor scalar(double value, DType dtype = DType::f32);

@@ -10,20 +10,6 @@
 
 namespace knob::ia3 {
 
-namespace {
-
-// mask[t, s] = 1 when key s lies in query t's future (s > t): those scores become -∞.
-Tensor future_mask(std::int64_t T) {
-  Tensor mask = zeros({T, T}, DType::i64);
-  std::int64_t* m = mask.data<std::int64_t>();
-  for (std::int64_t t = 0; t < T; ++t) {
-    for (std::int64_t s = t + 1; s < T; ++s) m[t * T + s] = 1;
-  }
-  return mask;
-}
-
-}  // namespace
-
 Tensor broadcastable_scale(const Tensor& l, std::int64_t batch, std::int64_t width,
                            const std::string& what) {
   if (l.defined() && l.dim() == 1 && l.size(0) == width) return l;  // [N]
@@ -98,7 +84,7 @@ Tensor IA3Attention::forward_with(const Tensor& x, const Tensor& l_k, const Tens
   // softmax(Q (K ⊙ l_k)ᵀ / √D + M).
   const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(D));
   Tensor scores = mul_scalar(matmul_nt(q, k), inv_sqrt_d);  // q kᵀ / √D: [B,H,T,T]
-  scores = masked_fill(scores, future_mask(T), -std::numeric_limits<double>::infinity());
+  scores = masked_fill(scores, causal_mask(T), -std::numeric_limits<double>::infinity());
   Tensor weights = softmax(scores, -1);  // [B,H,T,T]
 
   // · (V ⊙ l_v), heads merged back, output projection.

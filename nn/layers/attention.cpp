@@ -11,20 +11,6 @@
 
 namespace knob::nn {
 
-namespace {
-
-// [T, T] (i64): 1 above the diagonal (key s > query t, the future), 0 elsewhere.
-Tensor causal_mask(std::int64_t T) {
-  Tensor mask = zeros({T, T}, DType::i64);
-  std::int64_t* m = mask.data<std::int64_t>();
-  for (std::int64_t t = 0; t < T; ++t) {
-    for (std::int64_t s = t + 1; s < T; ++s) m[t * T + s] = 1;
-  }
-  return mask;
-}
-
-}  // namespace
-
 MultiHeadAttention::MultiHeadAttention(std::int64_t d_model, std::int64_t n_heads, Generator& gen,
                                        DType dtype)
     : d_model_(d_model), n_heads_(n_heads) {

@@ -133,5 +133,15 @@ TEST(Random, SameSeedSameTensor) {
   EXPECT_NE(randn({7}, a).to_vector(), randn({7}, c).to_vector());
 }
 
+TEST(Factories, CausalMaskIsOneStrictlyAboveTheDiagonal) {
+  const Tensor mask = causal_mask(3);  // [3, 3] i64
+  EXPECT_EQ(mask.dtype(), DType::i64);
+  EXPECT_EQ(mask.shape(), (Shape{3, 3}));
+  EXPECT_EQ(mask.to_int_vector(), (std::vector<std::int64_t>{0, 1, 1, 0, 0, 1, 0, 0, 0}));
+  EXPECT_EQ(causal_mask(1).to_int_vector(), (std::vector<std::int64_t>{0}));
+  EXPECT_EQ(causal_mask(0).numel(), 0);
+  EXPECT_THROW(causal_mask(-1), ValueError);
+}
+
 }  // namespace
 }  // namespace knob

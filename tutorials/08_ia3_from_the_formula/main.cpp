@@ -55,16 +55,6 @@ void assign(Tensor parameter, const Tensor& value) {
   parameter.requires_grad_(trainable);
 }
 
-// [T, T] (i64): 1 where key s lies in query t's future (s > t).
-Tensor future_mask(std::int64_t T) {
-  Tensor mask = zeros({T, T}, DType::i64);
-  std::int64_t* m = mask.data<std::int64_t>();
-  for (std::int64_t t = 0; t < T; ++t) {
-    for (std::int64_t s = t + 1; s < T; ++s) m[t * T + s] = 1;
-  }
-  return mask;
-}
-
 // [B,T,C] → [B,H,T,D] and back.
 Tensor split_heads(const Tensor& x, std::int64_t H) {
   const std::int64_t B = x.size(0), T = x.size(1), D = x.size(2) / H;
@@ -105,7 +95,7 @@ AttentionSteps attention_by_hand(const ia3::IA3Attention& layer, std::int64_t H,
   s.v = split_heads(s.V_scaled, H);
   const std::int64_t T = x.size(1);
   const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(s.q.size(3)));
-  s.scores = masked_fill(mul_scalar(matmul_nt(s.q, s.k), inv_sqrt_d), future_mask(T),
+  s.scores = masked_fill(mul_scalar(matmul_nt(s.q, s.k), inv_sqrt_d), causal_mask(T),
                          -std::numeric_limits<double>::infinity());
   s.weights = softmax(s.scores, -1);
   s.heads = matmul(s.weights, s.v);
