@@ -65,13 +65,6 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::shared_ptr<nn::Transformer> copy_of(const nn::Transformer& base) {
-  Generator unused(0);
-  auto model = std::make_shared<nn::Transformer>(base.config(), unused);
-  model->load_state_dict(nn::base_parameters(base));
-  return model;
-}
-
 // IA³: no weight decay and (unless --ia3-* say otherwise) a constant rate, β₂ = 0.95, no
 // clipping; full: knob train's recipe at 1e-3 (demo_finetune_recipe in digit_training.h).
 DigitTraining finetune_recipe(const DemoArgs& a, const std::vector<tasks::TaskSpec>& mix,
@@ -193,7 +186,7 @@ MethodResult frozen_row(const Evaluated& on_new_task, const Evaluated& on_origin
 // returns the trained vectors (for the mixed batch of step 4).
 nn::NamedTensors run_ia3(const DemoArgs& a, const DemoTasks& tasks, const nn::Transformer& base,
                          DemoReport& report) {
-  auto ia3_model = copy_of(base);
+  auto ia3_model = copy_of_base(base);
   ia3::Adapter adapter(ia3_model, ia3::AdapterConfig::spec_default());
   MethodResult r;
   r.method = "ia3";
@@ -227,7 +220,7 @@ MethodResult run_full(const DemoArgs& a, const DemoTasks& tasks, const nn::Trans
                       std::int64_t total_params) {
   MethodResult r;
   r.method = "full";
-  auto full_model = copy_of(base);
+  auto full_model = copy_of_base(base);
   const auto start = Clock::now();
   r.losses =
       train_digits(*full_model, finetune_recipe(a, tasks.new_task, nn::Trainable::full)).losses;
@@ -248,7 +241,7 @@ std::vector<AblationResult> run_ablation(const DemoArgs& a, const DemoTasks& tas
   std::vector<AblationResult> ablation;
   const std::vector<std::vector<std::string>> subsets = {{"l_ff"}, {"l_k", "l_v"}};
   for (const std::vector<std::string>& kinds : subsets) {
-    auto model = copy_of(base);
+    auto model = copy_of_base(base);
     DigitTraining t = finetune_recipe(a, tasks.new_task, nn::Trainable::ia3);
     t.ia3_vectors = kinds;
     AblationResult r;
@@ -467,7 +460,7 @@ void run_demo(DemoArgs a) {
   report.plot = plot_loss_curves(a, report.results, frozen.loss);
 
   say("== a second adapter: decrement ==");
-  auto served = copy_of(*base);
+  auto served = copy_of_base(*base);
   ia3::AdapterBank bank(served);
   bank.add("reverse_increment", new_task_vectors);
   bank.add("decrement", train_second_adapter(a, tasks, *served, report));

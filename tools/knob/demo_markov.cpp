@@ -55,13 +55,6 @@ double cross_entropy_on(const nn::Transformer& model, const std::vector<tasks::B
   return sum / static_cast<double>(rows);
 }
 
-std::shared_ptr<nn::Transformer> copy_of(const nn::Transformer& base) {
-  Generator unused(0);
-  auto model = std::make_shared<nn::Transformer>(base.config(), unused);
-  model->load_state_dict(nn::base_parameters(base));
-  return model;
-}
-
 std::string join(const std::vector<std::string>& parts) {
   std::string out;
   for (const std::string& p : parts) out += (out.empty() ? "" : ",") + p;
@@ -160,7 +153,7 @@ MarkovResult adapt(const MarkovDemoOptions& o, const Domains& d, const nn::Trans
                    const std::vector<std::string>& vectors) {
   MarkovResult r;
   r.method = method;
-  auto model = copy_of(base);
+  auto model = copy_of_base(base);
   const double lr = trainable == nn::Trainable::ia3 ? o.ia3_lr : o.full_lr;
   DigitTraining t =
       demo_finetune_recipe(trainable, lr, o.finetune_steps, o.batch, o.seed + 2, o.ia3_optimizer);

@@ -224,4 +224,11 @@ DigitEvaluation evaluate_digits(const nn::Transformer& model,
   return result;
 }
 
+std::shared_ptr<nn::Transformer> copy_of_base(const nn::Transformer& base) {
+  Generator unused(0);  // the fresh weights are overwritten at once
+  auto model = std::make_shared<nn::Transformer>(base.config(), unused);
+  model->load_state_dict(nn::base_parameters(base));
+  return model;
+}
+
 }  // namespace knob::cli

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,6 +79,11 @@ struct DigitTrainingResult {
 /// many steps and after the last step of this call, after the step's CSV row and only while the
 /// loss and the weights are finite (a diverged run keeps its last good checkpoint).
 nn::TrainReport train_digits(nn::Transformer& model, const DigitTraining& options);
+
+/// @brief A new model holding the base parameters of `base` (its IA³ vectors left out): the
+/// common start of the demos' runs, each on a copy of its own.
+/// @param base the pretrained model. @return the copy.
+std::shared_ptr<nn::Transformer> copy_of_base(const nn::Transformer& base);
 /// @brief train_digits() that also says where it started and whether it finished.
 DigitTrainingResult train_digits_resumable(nn::Transformer& model, const DigitTraining& options);
 
