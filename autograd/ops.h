@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "autograd/tape.h"
@@ -301,6 +302,17 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, dou
 Tensor attention_softmax(const Tensor& scores, double scale, bool causal);
 
 // ---------------------------------------------------------------- losses ----
+
+/// @brief The one check of class-id targets every loss over token ids makes (cross_entropy, the
+/// T-Few losses, Transformer::loss before its forward pass): i64, and every entry either
+/// `ignore_index` or in [0, num_classes).
+/// @param targets the targets (any shape). @param num_classes V.
+/// @param ignore_index the value that is not scored. @param op the caller, for the message.
+/// @return how many targets are scored (not ignore_index).
+/// @throws ValueError when targets are undefined or an entry is out of range (naming its
+///         position, `targets[1,0] = 70`, and V); DTypeError when they are not i64.
+std::int64_t check_class_targets(const Tensor& targets, std::int64_t num_classes,
+                                 std::int64_t ignore_index, std::string_view op);
 
 /// @brief Cross-entropy from logits [..., V] and integer targets [...] (i64).
 ///

@@ -19,6 +19,13 @@ void check_same_dtype(const Tensor& a, const Tensor& b, std::string_view op);
 /// @brief Throw ValueError when x is undefined.
 void check_defined(const Tensor& x, std::string_view op);
 
+/// @brief The checks of a loss over token ids: logits [..., V] floating, targets [...] of the
+/// logits' shape without the last axis, then check_class_targets() (i64, each in [0, V) or
+/// ignore_index). Throws ShapeError / DTypeError / ValueError naming `op`.
+/// @return how many targets are scored.
+std::int64_t check_token_targets(const Tensor& logits, const Tensor& targets,
+                                 std::int64_t ignore_index, std::string_view op);
+
 /// @brief y = f(x) elementwise with a kernel picked from the active table.
 ///
 /// `pick` receives the `KernelTable<T>` and returns the kernel, so one call serves both dtypes:

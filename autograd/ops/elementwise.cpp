@@ -40,9 +40,9 @@ Tensor div(const Tensor& a, const Tensor& b) {
   Tensor y = broadcast_binary(a, b, BinaryOp::div, "div");  // y = a / b
   return record("div", y, {a, b}, [a, b](const Tensor& g) {
     // dy/da = 1/b, dy/db = -a/b²
-    Tensor ga = div(g, b);
-    Tensor gb = neg(div(mul(g, a), mul(b, b)));
-    return TensorList{sum_to(ga, a.shape()), sum_to(gb, b.shape())};
+    Tensor da = div(g, b);
+    Tensor db = neg(div(mul(g, a), mul(b, b)));
+    return TensorList{sum_to(da, a.shape()), sum_to(db, b.shape())};
   });
 }
 

@@ -248,9 +248,10 @@ Tensor bias_activation(const Tensor& x, const Tensor& bias, Activation activatio
       [x, bias, scale, activation, rows_per_scale, shape](const Tensor& g) {
         if (grad_enabled()) {  // create_graph: the same formulas, differentiable
           Tensor z = bias.defined() ? add(x, bias) : x;
-          Tensor gs = scale.defined() ? mul(g, scale) : g;
-          Tensor z_bar =
-              activation == Activation::identity ? gs : mul(gs, activation_slope(activation, z));
+          Tensor g_scaled = scale.defined() ? mul(g, scale) : g;
+          Tensor z_bar = activation == Activation::identity
+                             ? g_scaled
+                             : mul(g_scaled, activation_slope(activation, z));
           return TensorList{z_bar, bias.defined() ? sum_to(z_bar, bias.shape()) : Tensor(),
                             scale.defined()
                                 ? sum_to(mul(g, apply_activation(activation, z)), scale.shape())

@@ -3,8 +3,11 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "autograd/ops.h"
 #include "autograd/ops/checks.h"
@@ -40,33 +43,62 @@ Tensor cross_entropy_logits_grad(const Tensor& logits, const Tensor& targets,
 
 }  // namespace
 
-Tensor cross_entropy(const Tensor& logits, const Tensor& targets, std::int64_t ignore_index) {
-  detail::check_floating(logits, "cross_entropy");
-  detail::check_defined(targets, "cross_entropy");
+namespace {
+
+// The position of flat index i in `shape`, as "1,0" (row-major).
+std::string multi_index(const Shape& shape, std::int64_t i) {
+  std::vector<std::int64_t> index(shape.size());
+  for (std::size_t axis = shape.size(); axis-- > 0;) {
+    index[axis] = i % shape[axis];
+    i /= shape[axis];
+  }
+  return fmt::format("{}", fmt::join(index, ","));
+}
+
+}  // namespace
+
+std::int64_t check_class_targets(const Tensor& targets, std::int64_t num_classes,
+                                 std::int64_t ignore_index, std::string_view op) {
+  detail::check_defined(targets, op);
   if (targets.dtype() != DType::i64) {
-    throw DTypeError(
-        fmt::format("cross_entropy: targets must be i64, got {}", dtype_name(targets.dtype())));
+    throw DTypeError(fmt::format("{}: targets must be i64, got {} of shape {}", op,
+                                 dtype_name(targets.dtype()), shape_str(targets.shape())));
   }
-  if (logits.dim() < 1 ||
-      Shape(logits.shape().begin(), logits.shape().end() - 1) != targets.shape()) {
-    throw ShapeError(fmt::format(
-        "cross_entropy: logits {} need targets of shape [...] = logits without the last axis, "
-        "got {}",
-        shape_str(logits.shape()), shape_str(targets.shape())));
-  }
-  const std::int64_t V = logits.size(-1);
-  const std::int64_t N = targets.numel();
   const std::int64_t* t = targets.data<std::int64_t>();
   std::int64_t counted = 0;
-  for (std::int64_t i = 0; i < N; ++i) {
+  for (std::int64_t i = 0; i < targets.numel(); ++i) {
     if (t[i] == ignore_index) continue;
-    if (t[i] < 0 || t[i] >= V) {
-      throw ValueError(fmt::format(
-          "cross_entropy: target {} at flat position {} is outside [0, {}) (ignore_index = {})",
-          t[i], i, V, ignore_index));
+    if (t[i] < 0 || t[i] >= num_classes) {
+      throw ValueError(
+          fmt::format("{}: targets[{}] = {} is outside [0, {}) and is not ignore_index "
+                      "({}); targets are {}",
+                      op, multi_index(targets.shape(), i), t[i], num_classes, ignore_index,
+                      shape_str(targets.shape())));
     }
     ++counted;
   }
+  return counted;
+}
+
+std::int64_t detail::check_token_targets(const Tensor& logits, const Tensor& targets,
+                                         std::int64_t ignore_index, std::string_view op) {
+  check_floating(logits, op);
+  check_defined(targets, op);
+  if (logits.dim() < 1 ||
+      Shape(logits.shape().begin(), logits.shape().end() - 1) != targets.shape()) {
+    throw ShapeError(fmt::format(
+        "{}: logits {} need targets of shape [...] = logits without the last axis, got {}", op,
+        shape_str(logits.shape()), shape_str(targets.shape())));
+  }
+  return check_class_targets(targets, logits.size(-1), ignore_index, op);
+}
+
+Tensor cross_entropy(const Tensor& logits, const Tensor& targets, std::int64_t ignore_index) {
+  const std::int64_t counted =
+      detail::check_token_targets(logits, targets, ignore_index, "cross_entropy");
+  const std::int64_t V = logits.size(-1);
+  const std::int64_t N = targets.numel();
+  const std::int64_t* t = targets.data<std::int64_t>();
 
   // Forward: L = -(1/|P|) Σ_{i∈P} log softmax(z_i)[t_i], the log-softmax done row by row.
   Tensor loss = empty({}, logits.dtype());
@@ -126,8 +158,8 @@ Tensor mse(const Tensor& a, const Tensor& b) {
     loss = mean(mul(d, d));
   }
   return record("mse", loss, {a, b}, [a, b, n](const Tensor& g) {
-    Tensor ga = mul_scalar(mul(sub(a, b), g), 2.0 / n);  // dL/da = 2(a - b)/n
-    return TensorList{ga, neg(ga)};
+    Tensor da = mul_scalar(mul(sub(a, b), g), 2.0 / n);  // dL/da = 2(a - b)/n
+    return TensorList{da, neg(da)};
   });
 }
 

@@ -177,12 +177,12 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   return record("matmul", y, {a, b}, [a, b](const Tensor& g) {
     // y = a b  ⇒  ā = g bᵀ,  b̄ = aᵀ g   (summed over broadcast batch axes); an operand that
     // needs no gradient (a frozen weight) gets none, which saves a whole product
-    Tensor ga = a.requires_grad() ? sum_to(matmul_nt(g, b), a.shape()) : Tensor();
-    Tensor gb = b.requires_grad()
+    Tensor da = a.requires_grad() ? sum_to(matmul_nt(g, b), a.shape()) : Tensor();
+    Tensor db = b.requires_grad()
                     ? shared_weight_grad(
                           b, a, g, [](const Tensor& p, const Tensor& q) { return matmul_tn(p, q); })
                     : Tensor();
-    return TensorList{ga, gb};
+    return TensorList{da, db};
   });
 }
 
@@ -190,12 +190,12 @@ Tensor matmul_nt(const Tensor& a, const Tensor& b) {
   Tensor y = product(a, b, kNT);  // y = a bᵀ : a [..., M, K], b [..., N, K] → [..., M, N]
   return record("matmul_nt", y, {a, b}, [a, b](const Tensor& g) {
     // y = a bᵀ  ⇒  ā = g b,  b̄ = gᵀ a   (none for an operand that needs no gradient)
-    Tensor ga = a.requires_grad() ? sum_to(matmul(g, b), a.shape()) : Tensor();
-    Tensor gb = b.requires_grad()
+    Tensor da = a.requires_grad() ? sum_to(matmul(g, b), a.shape()) : Tensor();
+    Tensor db = b.requires_grad()
                     ? shared_weight_grad(
                           b, g, a, [](const Tensor& p, const Tensor& q) { return matmul_tn(p, q); })
                     : Tensor();
-    return TensorList{ga, gb};
+    return TensorList{da, db};
   });
 }
 
@@ -203,9 +203,9 @@ Tensor matmul_tn(const Tensor& a, const Tensor& b) {
   Tensor y = product(a, b, kTN);  // y = aᵀ b : a [..., K, M], b [..., K, N] → [..., M, N]
   return record("matmul_tn", y, {a, b}, [a, b](const Tensor& g) {
     // y = aᵀ b  ⇒  ā = b gᵀ,  b̄ = a g   (none for an operand that needs no gradient)
-    Tensor ga = a.requires_grad() ? sum_to(matmul_nt(b, g), a.shape()) : Tensor();
-    Tensor gb = b.requires_grad() ? sum_to(matmul(a, g), b.shape()) : Tensor();
-    return TensorList{ga, gb};
+    Tensor da = a.requires_grad() ? sum_to(matmul_nt(b, g), a.shape()) : Tensor();
+    Tensor db = b.requires_grad() ? sum_to(matmul(a, g), b.shape()) : Tensor();
+    return TensorList{da, db};
   });
 }
 

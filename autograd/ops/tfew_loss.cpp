@@ -23,36 +23,6 @@ Shape leading_shape(const Shape& shape, std::size_t drop) {
   return Shape(shape.begin(), shape.end() - static_cast<std::ptrdiff_t>(drop));
 }
 
-// logits [..., V] floating, targets [...] i64 with every counted id in [0, V); returns how many
-// targets are counted (not ignore_index).
-std::int64_t check_token_targets(const Tensor& logits, const Tensor& targets,
-                                 std::int64_t ignore_index, std::string_view op) {
-  detail::check_floating(logits, op);
-  detail::check_defined(targets, op);
-  if (targets.dtype() != DType::i64) {
-    throw DTypeError(fmt::format("{}: targets must be i64, got {} of shape {}", op,
-                                 dtype_name(targets.dtype()), shape_str(targets.shape())));
-  }
-  if (logits.dim() < 1 || leading_shape(logits.shape(), 1) != targets.shape()) {
-    throw ShapeError(fmt::format(
-        "{}: logits {} need targets of shape [...] = logits without the last axis, got {}", op,
-        shape_str(logits.shape()), shape_str(targets.shape())));
-  }
-  const std::int64_t V = logits.size(-1);
-  const std::int64_t* t = targets.data<std::int64_t>();
-  std::int64_t counted = 0;
-  for (std::int64_t i = 0; i < targets.numel(); ++i) {
-    if (t[i] == ignore_index) continue;
-    if (t[i] < 0 || t[i] >= V) {
-      throw ValueError(fmt::format(
-          "{}: target {} at flat position {} of targets {} is outside [0, {}) (ignore_index = {})",
-          op, t[i], i, shape_str(targets.shape()), V, ignore_index));
-    }
-    ++counted;
-  }
-  return counted;
-}
-
 // targets [..., C, T] i64 and correct [...] i64 with values in [0, C).
 void check_correct(const Tensor& targets, const Tensor& correct, std::string_view op) {
   detail::check_defined(targets, op);
@@ -130,7 +100,7 @@ double log_one_minus_softmax(const T* z, std::int64_t V, std::int64_t y) {
 Tensor unlikelihood_loss(const Tensor& logits, const Tensor& wrong_targets,
                          std::int64_t ignore_index) {
   const std::int64_t counted =
-      check_token_targets(logits, wrong_targets, ignore_index, "unlikelihood_loss");
+      detail::check_token_targets(logits, wrong_targets, ignore_index, "unlikelihood_loss");
   const std::int64_t V = logits.size(-1);
   if (V < 2) {
     throw ValueError(fmt::format(
@@ -182,7 +152,7 @@ Tensor unlikelihood_loss(const Tensor& logits, const Tensor& wrong_targets,
 }
 
 Tensor choice_scores(const Tensor& logits, const Tensor& targets, std::int64_t ignore_index) {
-  check_token_targets(logits, targets, ignore_index, "choice_scores");
+  detail::check_token_targets(logits, targets, ignore_index, "choice_scores");
   if (targets.dim() < 1 || targets.size(-1) == 0) {
     throw ShapeError(fmt::format(
         "choice_scores: targets {} need a non-empty token axis (logits {} are [..., T, V])",
@@ -268,7 +238,7 @@ Tensor wrong_choice_targets(const Tensor& targets, const Tensor& correct,
 
 Tensor tfew_loss(const Tensor& logits, const Tensor& targets, const Tensor& correct,
                  std::int64_t ignore_index) {
-  check_token_targets(logits, targets, ignore_index, "tfew_loss");
+  detail::check_token_targets(logits, targets, ignore_index, "tfew_loss");
   check_correct(targets, correct, "tfew_loss");
   if (targets.size(-2) < 2) {
     throw ValueError(fmt::format(
