@@ -232,12 +232,17 @@ void write_svg(const std::string& path, const std::string& svg) { atomic_write_b
 // Line chart
 // =============================================================================================
 
-std::string line_chart_svg(const std::string& title, const std::string& x_label,
-                           const std::string& y_label, const std::vector<PlotSeries>& series,
-                           bool log_y) {
-  // 1. The data range over every drawable point of every series.
+namespace {
+
+// The range of every drawable point of every series: [x_lo, x_hi] × [y_lo, y_hi].
+struct DataRange {
   double x_lo = std::numeric_limits<double>::infinity(), x_hi = -x_lo;
   double y_lo = x_lo, y_hi = -x_lo;
+  bool has_data = false;  // false: no drawable point, and the range is a unit box
+};
+
+DataRange data_range(const std::vector<PlotSeries>& series, bool log_y) {
+  DataRange r;
   for (const PlotSeries& line : series) {
     if (line.xs.size() != line.ys.size()) {
       throw ValueError(fmt::format("line_chart: series '{}' has {} xs but {} ys", line.name,
@@ -245,75 +250,59 @@ std::string line_chart_svg(const std::string& title, const std::string& x_label,
     }
     for (std::size_t i = 0; i < line.xs.size(); ++i) {
       if (!usable_point(line.xs[i], line.ys[i], log_y)) continue;
-      x_lo = std::min(x_lo, line.xs[i]);
-      x_hi = std::max(x_hi, line.xs[i]);
-      y_lo = std::min(y_lo, line.ys[i]);
-      y_hi = std::max(y_hi, line.ys[i]);
+      r.x_lo = std::min(r.x_lo, line.xs[i]);
+      r.x_hi = std::max(r.x_hi, line.xs[i]);
+      r.y_lo = std::min(r.y_lo, line.ys[i]);
+      r.y_hi = std::max(r.y_hi, line.ys[i]);
     }
   }
-  const bool has_data = x_lo <= x_hi;
-  if (!has_data) {
-    x_lo = 0.0;
-    x_hi = 1.0;
-    y_lo = log_y ? 1.0 : 0.0;
-    y_hi = log_y ? 10.0 : 1.0;
-  }
+  r.has_data = r.x_lo <= r.x_hi;
+  if (!r.has_data) r = {0.0, 1.0, log_y ? 1.0 : 0.0, log_y ? 10.0 : 1.0, false};
+  return r;
+}
 
-  // 2. Axes and the plot frame (the legend gets the strip on the right).
-  const double width = 820, height = 480;
-  const Frame frame{80, 50, width - 190, height - 60};
-  const Axis x_axis = linear_axis(x_lo, x_hi, true);
-  const Axis y_axis = log_y ? log_axis(y_lo, y_hi) : linear_axis(y_lo, y_hi, true);
-
-  std::string svg = svg_open(width, height);
-  svg += draw_title(width, title);
-  svg += draw_axes(frame, x_axis, y_axis, x_label, y_label);
-  if (!has_data) {
-    svg += text_element((frame.left + frame.right) / 2, (frame.top + frame.bottom) / 2, "no data",
-                        "middle", " fill=\"#888888\"");
-  }
-
-  // 3. One <path> per series: "M x y" starts a piece, "L x y" continues it; a point that cannot
-  //    be drawn ends the piece. A piece of one point is drawn as a dot so it stays visible.
-  for (std::size_t s = 0; s < series.size(); ++s) {
-    const PlotSeries& line = series[s];
-    std::string path_data, dots;
-    std::vector<std::pair<double, double>> piece;  // pixel coordinates of the current piece
-    auto end_piece = [&] {
-      if (piece.size() == 1) {
-        dots += fmt::format(R"(<circle cx="{}" cy="{}" r="2.5"/>)", px(piece[0].first),
-                            px(piece[0].second));
-      } else {
-        for (std::size_t i = 0; i < piece.size(); ++i) {
-          path_data +=
-              fmt::format("{}{} {} ", i == 0 ? "M" : "L", px(piece[i].first), px(piece[i].second));
-        }
+// One series as a <g>: a <path> where "M x y" starts a piece and "L x y" continues it; a point
+// that cannot be drawn ends the piece. A piece of one point is drawn as a dot so it stays visible.
+std::string draw_series(const PlotSeries& line, const char* colour, const Frame& frame,
+                        const Axis& x_axis, const Axis& y_axis, bool log_y) {
+  std::string path_data, dots;
+  std::vector<std::pair<double, double>> piece;  // pixel coordinates of the current piece
+  auto end_piece = [&] {
+    if (piece.size() == 1) {
+      dots += fmt::format(R"(<circle cx="{}" cy="{}" r="2.5"/>)", px(piece[0].first),
+                          px(piece[0].second));
+    } else {
+      for (std::size_t i = 0; i < piece.size(); ++i) {
+        path_data +=
+            fmt::format("{}{} {} ", i == 0 ? "M" : "L", px(piece[i].first), px(piece[i].second));
       }
-      piece.clear();
-    };
-    for (std::size_t i = 0; i < line.xs.size(); ++i) {
-      if (!usable_point(line.xs[i], line.ys[i], log_y)) {
-        end_piece();
-        continue;
-      }
-      piece.emplace_back(frame.x_pixel(x_axis, line.xs[i]), frame.y_pixel(y_axis, line.ys[i]));
     }
-    end_piece();
-    const char* colour = palette_colour(s);
-    svg += fmt::format(R"(<g class="series" opacity="{:g}">)", std::clamp(line.opacity, 0.0, 1.0));
-    if (!path_data.empty()) {
-      path_data.pop_back();
-      svg += fmt::format(
-          "<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{:g}\" "
-          "stroke-linejoin=\"round\"/>",
-          path_data, colour, line.stroke_width);
+    piece.clear();
+  };
+  for (std::size_t i = 0; i < line.xs.size(); ++i) {
+    if (!usable_point(line.xs[i], line.ys[i], log_y)) {
+      end_piece();
+      continue;
     }
-    if (!dots.empty()) svg += fmt::format("<g fill=\"{}\">{}</g>", colour, dots);
-    svg += "</g>\n";
+    piece.emplace_back(frame.x_pixel(x_axis, line.xs[i]), frame.y_pixel(y_axis, line.ys[i]));
   }
+  end_piece();
+  std::string svg =
+      fmt::format(R"(<g class="series" opacity="{:g}">)", std::clamp(line.opacity, 0.0, 1.0));
+  if (!path_data.empty()) {
+    path_data.pop_back();
+    svg += fmt::format(
+        "<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{:g}\" "
+        "stroke-linejoin=\"round\"/>",
+        path_data, colour, line.stroke_width);
+  }
+  if (!dots.empty()) svg += fmt::format("<g fill=\"{}\">{}</g>", colour, dots);
+  return svg + "</g>\n";
+}
 
-  // 4. The legend: a short line in the series' colour, then its name.
-  svg += "<g class=\"legend\">\n";
+// The legend: per series a short line in its colour, then its name, right of the frame.
+std::string draw_legend(const std::vector<PlotSeries>& series, const Frame& frame) {
+  std::string svg = "<g class=\"legend\">\n";
   for (std::size_t s = 0; s < series.size(); ++s) {
     const double y = frame.top + 12 + 20 * static_cast<double>(s);
     svg += fmt::format(
@@ -323,8 +312,38 @@ std::string line_chart_svg(const std::string& title, const std::string& x_label,
         std::max(0.4, std::clamp(series[s].opacity, 0.0, 1.0)));
     svg += text_element(frame.right + 44, y + 4, series[s].name, "start");
   }
-  svg += "</g>\n</svg>\n";
-  return svg;
+  return svg + "</g>\n";
+}
+
+}  // namespace
+
+std::string line_chart_svg(const std::string& title, const std::string& x_label,
+                           const std::string& y_label, const std::vector<PlotSeries>& series,
+                           bool log_y) {
+  // 1. The data range over every drawable point of every series (a unit box without data).
+  const DataRange range = data_range(series, log_y);
+
+  // 2. Axes and the plot frame (the legend gets the strip on the right).
+  const double width = 820, height = 480;
+  const Frame frame{80, 50, width - 190, height - 60};
+  const Axis x_axis = linear_axis(range.x_lo, range.x_hi, true);
+  const Axis y_axis =
+      log_y ? log_axis(range.y_lo, range.y_hi) : linear_axis(range.y_lo, range.y_hi, true);
+
+  std::string svg = svg_open(width, height);
+  svg += draw_title(width, title);
+  svg += draw_axes(frame, x_axis, y_axis, x_label, y_label);
+  if (!range.has_data) {
+    svg += text_element((frame.left + frame.right) / 2, (frame.top + frame.bottom) / 2, "no data",
+                        "middle", " fill=\"#888888\"");
+  }
+
+  // 3. One group per series, 4. the legend.
+  for (std::size_t s = 0; s < series.size(); ++s) {
+    svg += draw_series(series[s], palette_colour(s), frame, x_axis, y_axis, log_y);
+  }
+  svg += draw_legend(series, frame);
+  return svg + "</svg>\n";
 }
 
 void line_chart(const std::string& path, const std::string& title, const std::string& x_label,
