@@ -1,6 +1,6 @@
 // Fuzz target: loading weights from a file into a model, the path of model directories and
 // IA³ adapters: parse_safetensors(), then Module::load_state_dict() into a tiny Transformer and
-// nn::apply_ia3_vectors() into another, then one forward pass with whatever was loaded.
+// ia3::apply_vectors() into another, then one forward pass with whatever was loaded.
 //
 // Every knob::Error is an expected outcome; any other exception, crash, sanitizer report, leak
 // or oversized allocation is a finding.
@@ -11,6 +11,7 @@
 #include "autograd/error.h"
 #include "autograd/tape.h"
 #include "fixtures.h"
+#include "ia3/model_map.h"
 #include "nn/io/safetensors.h"
 #include "nn/train/gradient_reference.h"
 
@@ -25,7 +26,7 @@ knob::nn::Transformer& base_model() {
 knob::nn::Transformer& ia3_model() {
   static const std::shared_ptr<knob::nn::Transformer> model = [] {
     std::shared_ptr<knob::nn::Transformer> m = knob::fuzz::tiny_model(2);
-    m->enable_ia3();
+    knob::ia3::add_vectors(*m);
     return m;
   }();
   return *model;
@@ -56,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   try {
-    knob::nn::apply_ia3_vectors(ia3_model(), file.tensors);
+    knob::ia3::apply_vectors(ia3_model(), file.tensors);
     run_forward(ia3_model());
   } catch (const knob::Error&) {
   }

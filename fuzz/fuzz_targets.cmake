@@ -6,7 +6,7 @@
 #   fuzz_safetensors  nn::parse_safetensors() on arbitrary bytes (+ a write/read round trip)
 #   fuzz_config       nn::TransformerConfig::from_json() on arbitrary text (+ a round trip)
 #   fuzz_state_dict   a safetensors file loaded into a tiny Transformer (load_state_dict) and as
-#                     IA³ vectors (apply_ia3_vectors), then one forward pass
+#                     IA³ vectors (ia3::apply_vectors), then one forward pass
 #   fuzz_adapter      IA³ adapter files: knob's (ia3::load_adapter) and PEFT's directory
 #                     (ia3::import_peft), then attached to a tiny Transformer
 #   fuzz_patterns     ia3::check_pattern() and SelectorMatcher on a pattern and module paths

@@ -10,8 +10,6 @@
 #include "autograd/ops.h"
 #include "autograd/tape.h"
 #include "nn/base/excerpt.h"
-#include "nn/layers/attention.h"
-#include "nn/layers/feed_forward.h"
 
 namespace knob::ia3 {
 
@@ -20,11 +18,6 @@ namespace {
 std::string parent_of(const std::string& path) {
   const auto dot = path.rfind('.');
   return dot == std::string::npos ? "" : path.substr(0, dot);
-}
-
-std::string last_name(const std::string& path) {
-  const auto dot = path.rfind('.');
-  return dot == std::string::npos ? path : path.substr(dot + 1);
 }
 
 bool bit_equal(const Tensor& a, const Tensor& b) {
@@ -106,7 +99,7 @@ Adapter::Adapter(std::shared_ptr<nn::Module> model, AdapterConfig config, Genera
   std::vector<std::string> problems;
   for (auto& [path, module] : model_->named_modules()) {
     if (path.empty() || !targets.matches(path)) continue;
-    auto linear = std::dynamic_pointer_cast<nn::Linear>(module);
+    const std::shared_ptr<nn::Linear> linear = as_linear(module);
     if (!linear) {
       problems.push_back(fmt::format("'{}' is a {}, not a Linear", path, module->type_name()));
       continue;
@@ -127,29 +120,19 @@ Adapter::Adapter(std::shared_ptr<nn::Module> model, AdapterConfig config, Genera
     layer.original_weight = linear->weight().clone();
     layer.original_bias = linear->bias().clone();
 
-    // Built in: docs/spec.md's attention and feed-forward already multiply by l_k, l_v, l_ff.
-    auto parent = model_->find_module(parent_of(path));
-    const std::string name = last_name(path);
-    const std::string prefix = parent_of(path).empty() ? "" : parent_of(path) + ".";
-    if (auto attn = std::dynamic_pointer_cast<nn::MultiHeadAttention>(parent);
-        attn && !fused && layer.side == ScaledSide::output &&
-        (name == "k_proj" || name == "v_proj")) {
-      attn->enable_ia3();
+    // Built in: docs/spec.md's attention and feed-forward multiply by l_k, l_v, l_ff themselves.
+    std::optional<BuiltInVector> built_in =
+        fused ? std::nullopt : built_in_vector(*model_, path, layer.side);
+    if (built_in) {
       layer.built_in = true;
-      layer.vector = name == "k_proj" ? attn->l_k() : attn->l_v();
-      layer.vector_name = prefix + (name == "k_proj" ? "l_k" : "l_v");
-    } else if (auto ffn = std::dynamic_pointer_cast<nn::FeedForward>(parent);
-               ffn && layer.side == ScaledSide::input && name == "down") {
-      ffn->enable_ia3();
-      layer.built_in = true;
-      layer.vector = ffn->l_ff();
-      layer.vector_name = prefix + "l_ff";
+      layer.vector = built_in->vector;
+      layer.vector_name = built_in->name;
     } else {
       const std::int64_t size = layer.side == ScaledSide::input
                                     ? linear->in_features()
                                     : linear->out_features() - layer.first_scaled_row;
       layer.vector = ones({size}, linear->weight().dtype());
-      layer.vector_name = path + ".ia3_l";
+      layer.vector_name = path + kPeftVectorSuffix;
     }
     layers_.push_back(std::move(layer));
   }
@@ -193,28 +176,12 @@ nn::NamedTensors Adapter::vectors() const {
 }
 
 void Adapter::load_vectors(const nn::NamedTensors& values) {
-  std::map<std::string, Tensor> given(values.begin(), values.end());
-  std::set<std::string_view> own_names;
-  std::vector<std::string> problems;
-  for (const AdaptedLayer& layer : layers_) {
-    own_names.insert(layer.vector_name);
-    auto it = given.find(layer.vector_name);
-    if (it == given.end()) {
-      problems.push_back("missing " + layer.vector_name);
-    } else if (it->second.shape() != layer.vector.shape()) {
-      problems.push_back(fmt::format("{} must be {}, got {}", layer.vector_name,
-                                     shape_str(layer.vector.shape()),
-                                     shape_str(it->second.shape())));
-    }
+  if (const std::string problems =
+          nn::state_dict_problems(nn::shapes_of(vectors()), nn::shapes_of(values), /*strict=*/true);
+      !problems.empty()) {
+    throw ShapeError(fmt::format("IA3 adapter: cannot load vectors: {}", problems));
   }
-  for (const auto& named : values) {
-    if (!own_names.contains(named.first))
-      problems.push_back("unexpected " + nn::excerpt(named.first));
-  }
-  if (!problems.empty()) {
-    throw ShapeError(
-        fmt::format("IA3 adapter: cannot load vectors: {}", nn::bounded_list(problems, "; ")));
-  }
+  const std::map<std::string, Tensor> given(values.begin(), values.end());
   NoGradGuard no_grad;
   for (AdaptedLayer& layer : layers_) assign(layer.vector, given.at(layer.vector_name));
   refresh();

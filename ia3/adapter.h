@@ -11,24 +11,20 @@
 
 #include "autograd/random.h"
 #include "ia3/adapter_config.h"
+#include "ia3/model_map.h"
 #include "nn/layers/linear.h"
 #include "nn/layers/module.h"
 
 namespace knob::ia3 {
 
-/// @brief Which side of a Linear layer an IA³ vector scales.
-enum class ScaledSide {
-  output,  ///< \f$ y = l \odot (W x + b) \f$: l has out_features entries
-  input,   ///< \f$ y = W (l \odot x) + b \f$: l has in_features entries (feedforward modules)
-};
-
 /// @brief One Linear layer scaled by an adapter.
 ///
 /// Two mechanisms give the same function:
-/// - **built in**: the layer is the `k_proj` / `v_proj` of an nn::MultiHeadAttention or the
-///   `down` of an nn::FeedForward (docs/spec.md's transformer). Those modules already multiply by
-///   their own parameters `l_k`, `l_v`, `l_ff` (nn::MultiHeadAttention::enable_ia3()), so the
-///   adapter's vector *is* that parameter and the layer's weights are never touched.
+/// - **built in**: the layer is in ia3/model_map.h's table (the `k_proj` / `v_proj` of an
+///   nn::MultiHeadAttention or the `down` of an nn::FeedForward, docs/spec.md's transformer).
+///   The model then multiplies by the vectors `l_k`, `l_v`, `l_ff` itself (they are Linear
+///   output scales, ia3::add_vectors()), so the adapter's vector *is* that parameter and the
+///   layer's weights are never touched.
 /// - **folded**: any other Linear. Since \f$ l \odot (W x + b) = (\mathrm{diag}(l) W) x +
 ///   l \odot b \f$ and \f$ W (l \odot x) = (W \mathrm{diag}(l)) x \f$, the adapter keeps the
 ///   original \f$ W_0, b_0 \f$ and writes the scaled weights into the layer, so the model's own

@@ -4,7 +4,7 @@
 
 #include "autograd/ops.h"
 #include "autograd/tape.h"
-#include "nn/io/model_dir.h"
+#include "ia3/model_map.h"
 
 namespace knob::ia3 {
 
@@ -34,10 +34,8 @@ class RestoreVectors {
 
 AdapterBank::AdapterBank(std::shared_ptr<nn::Transformer> model) : model_(std::move(model)) {
   if (!model_) throw ValueError("AdapterBank: the model is null");
-  model_->enable_ia3();
-  for (const auto& [name, t] : model_->named_parameters()) {
-    if (nn::is_ia3_name(name)) model_vectors_.emplace_back(name, t);
-  }
+  add_vectors(*model_);
+  model_vectors_ = ia3::vectors_of(*model_);
   select("");
 }
 

@@ -20,6 +20,7 @@
 #include "nn/base/file_error.h"
 #include "nn/base/json_input.h"
 #include "nn/io/safetensors.h"
+#include "nn/io/weights_file.h"
 
 namespace knob::ia3 {
 
@@ -29,7 +30,6 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kPeftPrefix = "base_model.model.";
-constexpr const char* kPeftSuffix = ".ia3_l";
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
@@ -111,35 +111,6 @@ void check_vector(const std::string& name, const Tensor& t, std::vector<std::str
 
 }  // namespace
 
-std::string module_path_of(const std::string& vector_name) {
-  const std::pair<const char*, const char*> built_in[] = {
-      {".attn.l_k", ".attn.k_proj"}, {".attn.l_v", ".attn.v_proj"}, {".ffn.l_ff", ".ffn.down"}};
-  for (const auto& [suffix, module] : built_in) {
-    if (ends_with(vector_name, suffix)) {
-      return vector_name.substr(0, vector_name.size() - std::string(suffix).size()) + module;
-    }
-  }
-  if (ends_with(vector_name, kPeftSuffix) && vector_name.size() > std::string(kPeftSuffix).size()) {
-    return vector_name.substr(0, vector_name.size() - std::string(kPeftSuffix).size());
-  }
-  throw ValueError(fmt::format(
-      "IA3 adapter: '{}' is not a vector name (…attn.l_k, …attn.l_v, …ffn.l_ff or <module>.ia3_l)",
-      vector_name));
-}
-
-std::string vector_name_of(const std::string& module_path, bool feedforward) {
-  if (!feedforward && ends_with(module_path, ".attn.k_proj")) {
-    return module_path.substr(0, module_path.size() - 7) + ".l_k";
-  }
-  if (!feedforward && ends_with(module_path, ".attn.v_proj")) {
-    return module_path.substr(0, module_path.size() - 7) + ".l_v";
-  }
-  if (feedforward && ends_with(module_path, ".ffn.down")) {
-    return module_path.substr(0, module_path.size() - 5) + ".l_ff";
-  }
-  return module_path + kPeftSuffix;
-}
-
 // ---------------------------------------------------------------------- knob's format ----
 
 void save_adapter(const std::string& path, const AdapterFile& adapter) {
@@ -159,8 +130,10 @@ void save_adapter(const std::string& path, const AdapterFile& adapter) {
   nn::write_safetensors(path, adapter.vectors, metadata);
 }
 
-AdapterFile load_adapter(const std::string& path) {
-  const nn::SafetensorsFile file = nn::read_safetensors(path);
+AdapterFile load_adapter(const std::string& path, const nn::NamedShapes* expected) {
+  // With the vectors a model expects, names and shapes are checked from the header alone.
+  const nn::SafetensorsFile file =
+      expected ? nn::read_weights_file(path, *expected) : nn::read_safetensors(path);
   AdapterFile adapter;
   std::vector<std::string> problems;
   auto meta = [&](const char* key) -> json {
@@ -208,15 +181,16 @@ AdapterFile load_adapter(const std::string& path) {
     }
     check_vector(name, t, problems);
     const std::optional<std::int64_t> block = block_index(name);
-    if (adapter.base_config && block && !ends_with(name, kPeftSuffix)) {
+    const std::optional<std::int64_t> want =
+        adapter.base_config ? vector_size(name, *adapter.base_config) : std::nullopt;
+    if (want && block) {
       const auto& c = *adapter.base_config;
-      const std::int64_t want = ends_with(name, ".l_ff") ? c.d_ff : c.d_model;
       if (*block >= c.n_layers) {
         problems.push_back(
             fmt::format("'{}': the base model has {} blocks", nn::excerpt(name), c.n_layers));
-      } else if (t.size(0) != want) {
+      } else if (t.size(0) != *want) {
         problems.push_back(fmt::format("'{}' has {} entries, the base model needs {}",
-                                       nn::excerpt(name), t.size(0), want));
+                                       nn::excerpt(name), t.size(0), *want));
       }
     }
     adapter.vectors.emplace_back(name, t);
@@ -225,6 +199,17 @@ AdapterFile load_adapter(const std::string& path) {
   std::sort(adapter.vectors.begin(), adapter.vectors.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   return adapter;
+}
+
+void load_adapter_into(nn::Transformer& model, const std::string& path) {
+  add_vectors(model);
+  const nn::NamedShapes expected = nn::shapes_of(vectors_of(model));
+  const AdapterFile adapter = load_adapter(path, &expected);
+  try {
+    apply_vectors(model, adapter.vectors);
+  } catch (const Error& e) {
+    throw FileError(fmt::format("{}: {}", path, e.what()));
+  }
 }
 
 // ---------------------------------------------------------------------- PEFT's format ----
@@ -244,7 +229,7 @@ void export_peft(const AdapterFile& adapter, const std::string& dir) {
     const std::string module = module_path_of(name);
     const bool feedforward = adapter.config.feedforward_modules.matches(module);
     // PEFT's shapes: [out, 1] for an output-scaled module, [1, in] for a feedforward one.
-    tensors.emplace_back(kPeftPrefix + module + kPeftSuffix,
+    tensors.emplace_back(kPeftPrefix + module + kPeftVectorSuffix,
                          feedforward ? reshape(t, {1, t.size(0)}) : reshape(t, {t.size(0), 1}));
   }
   const json config = {
@@ -295,15 +280,15 @@ AdapterFile import_peft(const std::string& dir) {
   const SelectorMatcher feedforward_modules(adapter.config.feedforward_modules);
   std::vector<std::string> problems;
   for (const auto& [key, t] : file.tensors) {
-    if (!starts_with(key, kPeftPrefix) || !ends_with(key, kPeftSuffix) ||
-        key.size() <= std::string(kPeftPrefix).size() + std::string(kPeftSuffix).size()) {
+    if (!starts_with(key, kPeftPrefix) || !ends_with(key, kPeftVectorSuffix) ||
+        key.size() <= std::string(kPeftPrefix).size() + std::string(kPeftVectorSuffix).size()) {
       problems.push_back(
           fmt::format("'{}' is not base_model.model.<module>.ia3_l", nn::excerpt(key)));
       continue;
     }
     const std::string module =
-        key.substr(std::string(kPeftPrefix).size(),
-                   key.size() - std::string(kPeftPrefix).size() - std::string(kPeftSuffix).size());
+        key.substr(std::string(kPeftPrefix).size(), key.size() - std::string(kPeftPrefix).size() -
+                                                        std::string(kPeftVectorSuffix).size());
     if (module.size() > kMaxModulePathBytes) {
       problems.push_back(fmt::format("'{}': a module path of {} bytes is longer than any model's",
                                      nn::excerpt(key), module.size()));

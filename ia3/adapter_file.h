@@ -19,6 +19,7 @@
 #include <string>
 
 #include "ia3/adapter_config.h"
+#include "ia3/model_map.h"
 #include "nn/layers/module.h"
 #include "nn/layers/transformer_config.h"
 
@@ -31,21 +32,6 @@ struct AdapterFile {
   std::optional<nn::TransformerConfig> base_config;  ///< the base model's config, if known
 };
 
-/// @brief The module a vector scales: `blocks.0.attn.l_k` → `blocks.0.attn.k_proj`,
-/// `…l_v` → `…v_proj`, `…ffn.l_ff` → `…ffn.down`, `<path>.ia3_l` → `<path>`.
-/// @param vector_name a knob vector name.
-/// @return the module path.
-/// @throws ValueError for a name of none of these forms.
-std::string module_path_of(const std::string& vector_name);
-
-/// @brief The inverse of module_path_of(): the built-in name where one exists (`k_proj` under
-/// `attn` with output scaling, `v_proj` likewise, `down` under `ffn` with input scaling),
-/// otherwise `<path>.ia3_l`.
-/// @param module_path the dotted module path.
-/// @param feedforward whether the module scales its input.
-/// @return the vector name.
-std::string vector_name_of(const std::string& module_path, bool feedforward);
-
 /// @brief Save an adapter in knob's format, atomically.
 /// @param path the .safetensors file to write.
 /// @param adapter vectors (1-D), selectors and optional base config.
@@ -57,10 +43,21 @@ void save_adapter(const std::string& path, const AdapterFile& adapter);
 /// Checks: every name is a vector name (see module_path_of()), every tensor 1-D, F32 or F64,
 /// finite; the metadata is valid JSON where present; with a base config, built-in vectors
 /// belong to an existing block and have C (l_k, l_v) or F (l_ff) entries.
+/// With `expected` (the vectors a model has), the names and shapes are checked against it from
+/// the file's header, before any data is read or allocated (nn::read_weights_file()).
 /// @param path the file.
+/// @param expected the names and shapes the file must hold exactly, or null for any vectors.
 /// @return the adapter.
 /// @throws FileError naming the file and every problem found.
-AdapterFile load_adapter(const std::string& path);
+AdapterFile load_adapter(const std::string& path, const nn::NamedShapes* expected = nullptr);
+
+/// @brief Load an adapter in knob's format into docs/spec.md's model: the model gets its IA³
+/// vectors (ia3::add_vectors()) if it has none, the file must hold exactly those (checked from
+/// the header first), and their values are copied in. The one way every command reads an
+/// adapter file.
+/// @param model the model. @param path the adapter file.
+/// @throws FileError naming the file and every problem (a non-finite value: which tensor).
+void load_adapter_into(nn::Transformer& model, const std::string& path);
 
 /// @brief Write PEFT's directory (created if needed): adapter_config.json and
 /// adapter_model.safetensors, each replaced atomically.

@@ -7,6 +7,7 @@
 
 #include "autograd/ops.h"
 #include "autograd/tape.h"
+#include "ia3/model_map.h"
 
 namespace knob::ia3 {
 
@@ -43,7 +44,7 @@ std::shared_ptr<IA3Attention> IA3Attention::from_attention(const nn::MultiHeadAt
                                               base.q_proj().weight().dtype());
   NoGradGuard no_grad;
   nn::NamedTensors state = base.named_parameters();
-  if (!base.ia3_enabled()) {
+  if (!ia3::has_vectors(base)) {
     state.emplace_back("l_k", ones({base.d_model()}, base.q_proj().weight().dtype()));
     state.emplace_back("l_v", ones({base.d_model()}, base.q_proj().weight().dtype()));
   }

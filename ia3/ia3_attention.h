@@ -27,7 +27,7 @@ namespace knob::ia3 {
 /// \f$ V' = V \odot l_v \f$ and the sums run over batch and positions.
 ///
 /// This class exists for reading: it is the same computation as nn::MultiHeadAttention after
-/// `enable_ia3()` (the tests check they agree bit for bit), minus padding masks and dropout.
+/// `ia3::add_vectors()` (the tests check they agree bit for bit), minus padding masks and dropout.
 /// Parameter names match nn::MultiHeadAttention's (`q_proj.weight`, ..., `l_k`, `l_v`), so
 /// state dicts move between the two.
 /// \code

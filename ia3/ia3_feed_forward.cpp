@@ -5,6 +5,7 @@
 #include "autograd/ops.h"
 #include "autograd/tape.h"
 #include "ia3/ia3_attention.h"
+#include "ia3/model_map.h"
 
 namespace knob::ia3 {
 
@@ -28,7 +29,8 @@ std::shared_ptr<IA3FeedForward> IA3FeedForward::from_feed_forward(const nn::Feed
                                                 base.activation(), unused, dtype);
   NoGradGuard no_grad;
   nn::NamedTensors state = base.named_parameters();
-  if (!base.ia3_enabled()) state.emplace_back("l_ff", ones({base.up().out_features()}, dtype));
+  if (!ia3::l_ff(base).defined())
+    state.emplace_back("l_ff", ones({base.up().out_features()}, dtype));
   layer->load_state_dict(state);
   return layer;
 }

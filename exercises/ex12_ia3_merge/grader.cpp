@@ -13,6 +13,7 @@
 #include "autograd/random.h"
 #include "exercises/ex12_ia3_merge/ia3_merge.h"
 #include "ia3/adapter.h"
+#include "ia3/model_map.h"
 #include "nn/layers/attention.h"
 #include "nn/layers/feed_forward.h"
 #include "nn/layers/linear.h"
@@ -112,7 +113,7 @@ TEST(IA3Merge, MergedAttentionEqualsUnmerged) {
   Generator gen(5);
   const std::int64_t width = 8;
   auto adapted = std::make_shared<nn::MultiHeadAttention>(width, /*n_heads=*/2, gen, DType::f64);
-  adapted->enable_ia3();
+  ia3::add_vectors(*adapted);
   const Tensor l_k = add_scalar(mul_scalar(randn({width}, gen, DType::f64), 0.7), 1.0);
   const Tensor l_v = add_scalar(mul_scalar(randn({width}, gen, DType::f64), 0.7), 1.0);
   adapted->load_state_dict(state_with(*adapted, {{"l_k", l_k}, {"l_v", l_v}}));
@@ -165,7 +166,7 @@ TEST(IA3Merge, MergedFeedForwardEqualsUnmerged) {
   const std::int64_t hidden = 10;
   auto adapted =
       std::make_shared<nn::FeedForward>(width, hidden, Activation::gelu, gen, DType::f64);
-  adapted->enable_ia3();
+  ia3::add_vectors(*adapted);
   const Tensor l_ff = add_scalar(mul_scalar(randn({hidden}, gen, DType::f64), 0.7), 1.0);
   adapted->load_state_dict(state_with(*adapted, {{"l_ff", l_ff}}));
   const Tensor x = randn({2, 4, width}, gen, DType::f64);

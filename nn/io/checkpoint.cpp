@@ -10,7 +10,6 @@
 #include "nn/base/file_error.h"
 #include "nn/io/finite_state.h"
 #include "nn/io/safetensors.h"
-#include "nn/layers/dropout.h"
 
 namespace knob::nn {
 
@@ -35,11 +34,12 @@ std::string from_file(std::string_view text) {
   return out;
 }
 
-// Every Dropout below `module` (which need not be owned by a shared_ptr), as `rng.model.<path>`.
+// Every module's own generator below `module` (Dropout's masks; `module` need not be owned by a
+// shared_ptr), as `rng.model.<path>`.
 void add_dropout_generators(const Module& module, const std::string& path,
                             std::vector<std::pair<std::string, Generator*>>& out) {
-  if (const auto* dropout = dynamic_cast<const Dropout*>(&module)) {
-    out.emplace_back("rng.model." + path, &dropout->generator());
+  if (Generator* generator = module.own_generator()) {
+    out.emplace_back("rng.model." + path, generator);
   }
   for (const auto& [name, child] : module.named_children()) {
     add_dropout_generators(*child, path.empty() ? name : path + "." + name, out);

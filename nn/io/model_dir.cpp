@@ -1,6 +1,7 @@
 #include "nn/io/model_dir.h"
 
 #include <filesystem>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -16,20 +17,12 @@ namespace knob::nn {
 
 namespace fs = std::filesystem;
 
-bool is_ia3_name(const std::string& name) {
-  for (const char* suffix : {".l_k", ".l_v", ".l_ff"}) {
-    const std::string s(suffix);
-    if (name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
-      return true;
-    }
-  }
-  return false;
-}
-
 NamedTensors base_parameters(const Transformer& model) {
+  std::set<std::string> base_names;  // the config's table of parameters
+  for (const auto& [name, shape] : model.config().parameter_shapes()) base_names.insert(name);
   NamedTensors out;
   for (auto& [name, t] : model.named_parameters()) {
-    if (!is_ia3_name(name)) out.emplace_back(name, t);
+    if (base_names.contains(name)) out.emplace_back(name, t);
   }
   return out;
 }

@@ -21,7 +21,8 @@ const std::vector<std::string>& model_dir_files();
 /// after any failure (a full disk, a crash), the directory exactly as it was
 /// (StagedDirectory, nn/base/staged_directory.h: written beside it, then exchanged atomically). The
 /// other files of model_dir_files() that `dir` held belong to the replaced model and go; every
-/// other entry stays. IA³ vectors, if enabled, are not part of the base model and are not written.
+/// other entry stays. Only base_parameters() are written: parameters attached after construction
+/// (an adapter's vectors) are not part of the base model.
 /// @param model the model (every weight finite). @param dir the directory (created if needed).
 /// @throws ValueError when a weight is NaN or infinite (nothing is written); FileError naming the
 /// directory and the reason when it cannot be written or another process is writing it.
@@ -43,12 +44,10 @@ void write_model_files(const Transformer& model, const std::string& dir);
 /// @throws FileError / ValueError / ShapeError naming the file and the problem.
 std::shared_ptr<Transformer> load_model_dir(const std::string& dir, DType dtype = DType::f32);
 
-/// @brief The base-model parameters only (docs/spec.md §2 table 1): IA³ vectors left out.
+/// @brief The base-model parameters only (docs/spec.md §2 table 1, the names
+/// TransformerConfig::parameter_shapes() lists); parameters attached later (an adapter's
+/// vectors) are left out.
 /// @param model the model. @return (name, tensor) pairs in named_parameters() order.
 NamedTensors base_parameters(const Transformer& model);
-
-/// @brief Is this parameter name one of the IA³ vectors (…l_k, …l_v, …l_ff)?
-/// @param name a dotted parameter name. @return true when it ends in .l_k, .l_v or .l_ff.
-bool is_ia3_name(const std::string& name);
 
 }  // namespace knob::nn

@@ -35,7 +35,7 @@ namespace knob::nn {
 
 /// @brief The longest tensor name (or `__metadata__` key) knob reads or writes, in bytes.
 ///
-/// Real names are a few dozen bytes (`base_model.model.blocks.0.attn.k_proj.ia3_l`); with this
+/// Real names are a few dozen bytes (`base_model.model.blocks.0.attn.k_proj.weight`); with this
 /// bound and without control characters, a name quoted anywhere in an error stays one line.
 inline constexpr std::size_t kMaxNameBytes = 1024;
 

@@ -27,14 +27,7 @@ MultiHeadAttention::MultiHeadAttention(std::int64_t d_model, std::int64_t n_head
 }
 
 std::string MultiHeadAttention::extra_repr() const {
-  return fmt::format("d_model={}, n_heads={}{}", d_model_, n_heads_, ia3_enabled() ? ", ia3" : "");
-}
-
-void MultiHeadAttention::enable_ia3() {
-  if (ia3_enabled()) return;
-  const DType dtype = q_proj_->weight().dtype();
-  l_k_ = register_parameter("l_k", ones({d_model_}, dtype));  // [C]
-  l_v_ = register_parameter("l_v", ones({d_model_}, dtype));  // [C]
+  return fmt::format("d_model={}, n_heads={}", d_model_, n_heads_);
 }
 
 void MultiHeadAttention::check_input(const Tensor& x, const AttentionOptions& options) const {
@@ -62,13 +55,12 @@ AttentionResult MultiHeadAttention::forward(const Tensor& x,
   const std::int64_t D = C / H;
   const double minus_infinity = -std::numeric_limits<double>::infinity();
 
-  // Projections (IA³ scales keys and values before the heads are split).
-  // The scaling is folded into the projection's epilogue (Linear::forward with a scale).
-  const Activation none = Activation::identity;
-  Tensor q = q_proj_->forward(x);                                         // q: [B,T,C]
-  Tensor k = k_proj_->forward(x, none, ia3_enabled() ? l_k_ : Tensor());  // k ⊙ l_k: [B,T,C]
-  Tensor v = v_proj_->forward(x, none, ia3_enabled() ? l_v_ : Tensor());  // v ⊙ l_v: [B,T,C]
-  trace("q", q);  // (the trace hooks record only under ActivationTrace)
+  // Projections. Keys and values are scaled (⊙ s_k, ⊙ s_v) before the heads are split when
+  // k_proj and v_proj have an output scale: in the projection's epilogue, one pass.
+  Tensor q = q_proj_->forward(x);  // q: [B,T,C]
+  Tensor k = k_proj_->forward(x);  // k (⊙ s_k): [B,T,C]
+  Tensor v = v_proj_->forward(x);  // v (⊙ s_v): [B,T,C]
+  trace("q", q);                   // (the trace hooks record only under ActivationTrace)
   trace("k", k);
   trace("v", v);
 

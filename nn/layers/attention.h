@@ -1,5 +1,6 @@
 /// @file
-/// @brief nn::MultiHeadAttention: causal multi-head self-attention with optional IA³ scaling.
+/// @brief nn::MultiHeadAttention: causal multi-head self-attention, keys and values optionally
+/// scaled per feature.
 #pragma once
 
 #include <cstdint>
@@ -32,8 +33,8 @@ struct AttentionResult {
 /// @brief Multi-head scaled dot-product self-attention (docs/spec.md §1).
 ///
 /// With \f$ h \f$ [B,T,C], H heads of size \f$ D = C/H \f$:
-/// \f[ q = h W_q^\top + b_q,\quad k = (h W_k^\top + b_k) \odot l_k,\quad
-///     v = (h W_v^\top + b_v) \odot l_v \f]
+/// \f[ q = h W_q^\top + b_q,\quad k = (h W_k^\top + b_k) \odot s_k,\quad
+///     v = (h W_v^\top + b_v) \odot s_v \f]
 /// split into heads ([B,T,C] → [B,H,T,D]), then per head
 /// \f[ a = \mathrm{softmax}\!\left(\frac{q k^\top}{\sqrt D} + M\right),\qquad o = a\,v \f]
 /// where the mask M is \f$ -\infty \f$ above the diagonal (causal) and in the columns of padded
@@ -42,9 +43,9 @@ struct AttentionResult {
 /// loops over heads.
 ///
 /// Parameters: `q_proj`, `k_proj`, `v_proj`, `out_proj` (Linear(C, C) each, so their names are
-/// `q_proj.weight`, `q_proj.bias`, ...). IA³ (Liu et al. 2022) adds the vectors `l_k` and `l_v`
-/// [C], registered only by enable_ia3() and initialised to ones (which leaves the output
-/// unchanged); without them the products with \f$ l_k, l_v \f$ are skipped.
+/// `q_proj.weight`, `q_proj.bias`, ...). The per-feature scales \f$ s_k, s_v \f$ [C] are the
+/// output scales of `k_proj` and `v_proj` (Linear::set_output_scale()); without them (the
+/// default) the products are skipped. ia3/ puts its vectors l_k, l_v there (ia3/model_map.h).
 ///
 /// A query whose every key is masked (for example a padded key at position 0 under the causal
 /// mask, seen from query 0) has a softmax over only \f$ -\infty \f$: its row of weights and
@@ -68,7 +69,7 @@ class MultiHeadAttention : public Module {
 
   /// @brief The class name. @return "MultiHeadAttention".
   std::string type_name() const override { return "MultiHeadAttention"; }
-  /// @brief The sizes, for summaries. @return "d_model=…, n_heads=…" (and ", ia3" when enabled).
+  /// @brief The sizes, for summaries. @return "d_model=…, n_heads=…".
   std::string extra_repr() const override;
 
   /// @brief Self-attention over x.
@@ -79,12 +80,6 @@ class MultiHeadAttention : public Module {
   ///         DTypeError on a dtype mismatch.
   AttentionResult forward(const Tensor& x, const AttentionOptions& options = {}) const;
 
-  /// @brief Add the IA³ vectors `l_k` and `l_v` [C], initialised to ones, as parameters.
-  /// Does nothing when they already exist. They take the dtype of the projection weights.
-  void enable_ia3();
-  /// @brief Have the IA³ vectors been added? @return true after enable_ia3().
-  bool ia3_enabled() const { return l_k_.defined(); }
-
   /// @brief The query projection. @return the `q_proj` submodule.
   const Linear& q_proj() const { return *q_proj_; }
   /// @brief The key projection. @return the `k_proj` submodule.
@@ -93,12 +88,6 @@ class MultiHeadAttention : public Module {
   const Linear& v_proj() const { return *v_proj_; }
   /// @brief The output projection. @return the `out_proj` submodule.
   const Linear& out_proj() const { return *out_proj_; }
-  /// @brief The IA³ key scale [C] (undefined unless enable_ia3() was called).
-  /// @return the `l_k` parameter, or an undefined tensor.
-  const Tensor& l_k() const { return l_k_; }
-  /// @brief The IA³ value scale [C] (undefined unless enable_ia3() was called).
-  /// @return the `l_v` parameter, or an undefined tensor.
-  const Tensor& l_v() const { return l_v_; }
   /// @brief The model width C. @return C.
   std::int64_t d_model() const { return d_model_; }
   /// @brief The number of heads H. @return H.
@@ -115,8 +104,6 @@ class MultiHeadAttention : public Module {
   std::shared_ptr<Linear> k_proj_;
   std::shared_ptr<Linear> v_proj_;
   std::shared_ptr<Linear> out_proj_;
-  Tensor l_k_;  // [C], IA³ only
-  Tensor l_v_;  // [C], IA³ only
 };
 
 }  // namespace knob::nn

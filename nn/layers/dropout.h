@@ -51,6 +51,8 @@ class Dropout : public Module {
   /// @brief The mask generator (checkpoints save and restore its state).
   /// @return the module's own generator.
   Generator& generator() const { return gen_; }
+  /// @brief The mask generator, for checkpoints. @return &generator().
+  Generator* own_generator() const override { return &gen_; }
 
  private:
   double p_;

@@ -19,20 +19,14 @@ FeedForward::FeedForward(std::int64_t d_model, std::int64_t d_ff, Activation act
 }
 
 std::string FeedForward::extra_repr() const {
-  return fmt::format("d_model={}, d_ff={}, activation={}{}", up_->in_features(),
-                     up_->out_features(), activation_name(activation_),
-                     ia3_enabled() ? ", ia3" : "");
-}
-
-void FeedForward::enable_ia3() {
-  if (ia3_enabled()) return;
-  l_ff_ = register_parameter("l_ff", ones({up_->out_features()}, up_->weight().dtype()));  // [F]
+  return fmt::format("d_model={}, d_ff={}, activation={}", up_->in_features(), up_->out_features(),
+                     activation_name(activation_));
 }
 
 Tensor FeedForward::forward(const Tensor& x) const {
-  // act(x W_upᵀ + b_up) ⊙ l_ff: [..., C] → [..., F], the ⊙ l_ff only with IA³ (one pass after
-  // the product: Linear's fused epilogue).
-  Tensor hidden = up_->forward(x, activation_, ia3_enabled() ? l_ff_ : Tensor());
+  // act(x W_upᵀ + b_up) (⊙ s when up has an output scale): [..., C] → [..., F], one pass
+  // after the product (Linear's fused epilogue).
+  Tensor hidden = up_->forward(x, activation_);
   trace("hidden", hidden);        // (recorded only under ActivationTrace)
   return down_->forward(hidden);  // · W_downᵀ + b_down: [..., F] → [..., C]
 }

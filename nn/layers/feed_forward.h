@@ -13,12 +13,13 @@
 
 namespace knob::nn {
 
-/// @brief \f$ y = (\mathrm{act}(x W_{up}^\top + b_{up}) \odot l_{ff})\, W_{down}^\top + b_{down}
+/// @brief \f$ y = (\mathrm{act}(x W_{up}^\top + b_{up}) \odot s)\, W_{down}^\top + b_{down}
 /// \f$, applied to each position independently.
 ///
 /// Parameters: `up` = Linear(C, F) and `down` = Linear(F, C) (names `up.weight`, `up.bias`,
-/// `down.weight`, `down.bias`). IA³ adds `l_ff` [F], registered by enable_ia3() and
-/// initialised to ones, which scales the hidden activation after the non-linearity.
+/// `down.weight`, `down.bias`). The hidden scale \f$ s \f$ [F] is `up`'s output scale
+/// (Linear::set_output_scale(), applied after the non-linearity); without it (the default) the
+/// product is skipped. ia3/ puts its vector l_ff there (ia3/model_map.h).
 /// \code
 /// Generator gen(0);
 /// auto ffn = std::make_shared<FeedForward>(/*d_model=*/64, /*d_ff=*/256, Activation::gelu, gen);
@@ -39,28 +40,19 @@ class FeedForward : public Module {
   /// @brief The class name. @return "FeedForward".
   std::string type_name() const override { return "FeedForward"; }
   /// @brief The settings, for summaries.
-  /// @return "d_model=…, d_ff=…, activation=…" (and ", ia3" when enabled).
+  /// @return "d_model=…, d_ff=…, activation=…".
   std::string extra_repr() const override;
 
-  /// @brief up → activation → (⊙ l_ff) → down.
+  /// @brief up → activation → (⊙ s) → down.
   /// @param x input [..., C].
   /// @return y [..., C].
   /// @throws ShapeError when x's last axis is not C; DTypeError on a dtype mismatch.
   Tensor forward(const Tensor& x) const;
 
-  /// @brief Add the IA³ vector `l_ff` [F], initialised to ones, as a parameter.
-  /// Does nothing when it already exists. It takes the dtype of the layer weights.
-  void enable_ia3();
-  /// @brief Has the IA³ vector been added? @return true after enable_ia3().
-  bool ia3_enabled() const { return l_ff_.defined(); }
-
   /// @brief The layer C → F. @return the `up` submodule.
   const Linear& up() const { return *up_; }
   /// @brief The layer F → C. @return the `down` submodule.
   const Linear& down() const { return *down_; }
-  /// @brief The IA³ hidden scale [F] (undefined unless enable_ia3() was called).
-  /// @return the `l_ff` parameter, or an undefined tensor.
-  const Tensor& l_ff() const { return l_ff_; }
   /// @brief The non-linearity. @return the activation given at construction.
   Activation activation() const { return activation_; }
 
@@ -68,7 +60,6 @@ class FeedForward : public Module {
   Activation activation_;
   std::shared_ptr<Linear> up_;
   std::shared_ptr<Linear> down_;
-  Tensor l_ff_;  // [F], IA³ only
 };
 
 }  // namespace knob::nn

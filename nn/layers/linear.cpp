@@ -23,7 +23,27 @@ std::string Linear::extra_repr() const {
   return fmt::format("in={}, out={}", in_features_, out_features_);
 }
 
-Tensor Linear::forward(const Tensor& x) const { return forward(x, Activation::identity, Tensor()); }
+void Linear::set_output_scale(Tensor scale) {
+  if (scale.defined() && (scale.dim() != 1 || scale.size(0) != out_features_)) {
+    throw ShapeError(
+        fmt::format("Linear(in={}, out={}).set_output_scale: the scale must be [{}], got {}",
+                    in_features_, out_features_, out_features_, shape_str(scale.shape())));
+  }
+  if (scale.defined() && scale.dtype() != weight_.dtype()) {
+    throw DTypeError(fmt::format(
+        "Linear(in={}, out={}).set_output_scale: the scale is {} but the weights are {}",
+        in_features_, out_features_, dtype_name(scale.dtype()), dtype_name(weight_.dtype())));
+  }
+  output_scale_ = std::move(scale);
+}
+
+Tensor Linear::forward(const Tensor& x) const {
+  return forward(x, Activation::identity, output_scale_);
+}
+
+Tensor Linear::forward(const Tensor& x, Activation activation) const {
+  return forward(x, activation, output_scale_);
+}
 
 Tensor Linear::forward(const Tensor& x, Activation activation, const Tensor& scale) const {
   if (!x.defined() || x.dim() == 0 || x.size(-1) != in_features_) {

@@ -154,19 +154,20 @@ void check_state_dict_shapes(const NamedShapes& expected, const NamedShapes& giv
   if (!problems.empty()) throw ShapeError("load_state_dict: " + problems);
 }
 
-void check_state_dict(const NamedShapes& expected, const NamedTensors& given, bool strict) {
+NamedShapes shapes_of(const NamedTensors& tensors) {
   NamedShapes shapes;
-  shapes.reserve(given.size());
-  for (const auto& [name, t] : given) shapes.emplace_back(name, t.shape());
-  check_state_dict_shapes(expected, shapes, strict);
+  shapes.reserve(tensors.size());
+  for (const auto& [name, t] : tensors) shapes.emplace_back(name, t.shape());
+  return shapes;
+}
+
+void check_state_dict(const NamedShapes& expected, const NamedTensors& given, bool strict) {
+  check_state_dict_shapes(expected, shapes_of(given), strict);
 }
 
 void Module::load_state_dict(const NamedTensors& state, bool strict) {
   const NamedTensors own = named_parameters();
-  NamedShapes expected;
-  expected.reserve(own.size());
-  for (const auto& [name, t] : own) expected.emplace_back(name, t.shape());
-  check_state_dict(expected, state, strict);
+  check_state_dict(shapes_of(own), state, strict);
   std::map<std::string, Tensor> given;
   for (const auto& [name, t] : state) given[name] = t;
   for (const auto& [name, t] : own) {

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "autograd/random.h"
 #include "autograd/tensor.h"
 
 namespace knob::nn {
@@ -16,6 +17,10 @@ namespace knob::nn {
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 /// @brief (name, shape) pairs: what a module expects of a state dict.
 using NamedShapes = std::vector<std::pair<std::string, Shape>>;
+
+/// @brief The names and shapes of some tensors (what state_dict_problems() compares).
+/// @param tensors (name, tensor) pairs. @return (name, shape) pairs in the same order.
+NamedShapes shapes_of(const NamedTensors& tensors);
 
 /// @brief What is wrong with the names and shapes of a state dict, compared with those a model
 /// expects: "" when nothing is.
@@ -50,7 +55,7 @@ void check_state_dict(const NamedShapes& expected, const NamedTensors& given, bo
 ///
 /// A module owns named parameters (trainable tensors) and named submodules. Registration by
 /// name is what gives every parameter its dotted path, `blocks.0.attn.k_proj.weight`, which is
-/// the key used by state dicts, by freezing, and by IA³ to find the layers it adapts.
+/// the key used by state dicts, by freezing, and by adapters to find the layers they change.
 ///
 /// Modules are held by `std::shared_ptr`; a parameter is a Tensor handle, so the member a
 /// layer keeps (`weight_`) and the registered entry are the same tensor.
@@ -138,6 +143,23 @@ class Module : public std::enable_shared_from_this<Module> {
   /// @param strict whether names the module does not have are an error.
   /// @throws ShapeError listing every problem.
   void load_state_dict(const NamedTensors& state, bool strict = true);
+
+  /// @brief Add a parameter to a module that already exists, as its constructor would have
+  /// (register_parameter()): how an extension that does not own the class (an adapter's vectors)
+  /// gives a layer a new trainable tensor, which then appears in named_parameters(), state
+  /// dicts and summaries under `<module path>.<name>`.
+  /// @param name the parameter's name within this module (unique, no '.').
+  /// @param value the tensor (f32 or f64); marked requires_grad.
+  /// @return `value`, a handle sharing the parameter.
+  /// @throws ValueError for an empty, dotted or repeated name.
+  Tensor attach_parameter(const std::string& name, Tensor value) {
+    return register_parameter(name, std::move(value));
+  }
+
+  /// @brief The module's own random generator, if it draws random numbers in forward (Dropout's
+  /// masks); checkpoints save and restore its state so that a resumed run draws the same.
+  /// @return the generator, or null (the default) for a module that draws nothing.
+  virtual Generator* own_generator() const { return nullptr; }
 
   /// @brief A multi-line tree of modules with their parameter counts.
   /// @return one indented line per module (type, extra_repr, its own parameter count), then a

@@ -100,39 +100,10 @@ Tensor Transformer::loss(const Tensor& ids, const Tensor& targets) const {
     throw ShapeError(fmt::format("Transformer.loss: targets {} must have the shape of ids {}",
                                  shape_str(targets.shape()), shape_str(ids.shape())));
   }
-  const std::int64_t* target = targets.data<std::int64_t>();
-  for (std::int64_t i = 0; i < targets.numel(); ++i) {
-    if (target[i] != -100 && (target[i] < 0 || target[i] >= config_.vocab_size)) {
-      throw ValueError(
-          fmt::format("Transformer.loss: targets[{},{}] = {} is outside [0, {}) and is not -100",
-                      i / targets.size(1), i % targets.size(1), target[i], config_.vocab_size));
-    }
-  }
+  // The losses' own target check, before the forward pass rather than after it.
+  (void)check_class_targets(targets, config_.vocab_size, -100, "Transformer.loss");
   Tensor logits = forward(ids);                 // [B,T,V]
   return cross_entropy(logits, targets, -100);  // mean over kept positions: []
-}
-
-void Transformer::enable_ia3() {
-  for (const auto& block : blocks_) block->enable_ia3();
-}
-
-bool Transformer::ia3_enabled() const {
-  return !blocks_.empty() && blocks_.front()->attn().ia3_enabled();
-}
-
-void Transformer::freeze_all_but_ia3() {
-  if (!ia3_enabled()) {
-    throw ValueError("Transformer.freeze_all_but_ia3: IA³ is not enabled; call enable_ia3() first");
-  }
-  requires_grad(false);
-  for (const auto& block : blocks_) {
-    Tensor l_k = block->attn().l_k();
-    Tensor l_v = block->attn().l_v();
-    Tensor l_ff = block->ffn().l_ff();
-    l_k.requires_grad_(true);
-    l_v.requires_grad_(true);
-    l_ff.requires_grad_(true);
-  }
 }
 
 TransformerBlock& Transformer::block(std::size_t i) const {

@@ -31,15 +31,13 @@ namespace knob::nn {
 /// `emb_dropout` (and each block's branches through theirs); p = 0 is the identity.
 ///
 /// The model is built in f32 unless asked otherwise; `to(DType::f64)` converts every parameter
-/// in place (IA³ vectors added later take the current dtype).
+/// in place (parameters attached later take the current dtype).
 /// \code
 /// Generator gen(1234);
 /// Transformer model(TransformerConfig{}, gen);        // docs/spec.md's tiny config, f32
 /// Tensor logits = model.forward(ids);                 // ids: [B,T] i64 → [B,T,32]
 /// Tensor loss = model.loss(ids, targets);             // scalar; -100 targets are ignored
 /// backward(loss);
-/// model.enable_ia3();                                 // adds blocks.i.attn.l_k, ... (ones)
-/// model.freeze_all_but_ia3();                         // only the IA³ vectors train now
 /// \endcode
 class Transformer : public Module {
  public:
@@ -71,16 +69,6 @@ class Transformer : public Module {
   /// @throws the errors of forward(); ShapeError when targets are not [B, T]; DTypeError when
   ///         they are not i64; ValueError for a target outside [0, V) other than -100.
   Tensor loss(const Tensor& ids, const Tensor& targets) const;
-
-  /// @brief Add the IA³ vectors (ones) to every block: `blocks.i.attn.l_k`, `blocks.i.attn.l_v`
-  /// [C] and `blocks.i.ffn.l_ff` [F]. Idempotent. At ones the model computes exactly the same
-  /// logits as before.
-  void enable_ia3();
-  /// @brief Have the IA³ vectors been added? @return true after enable_ia3().
-  bool ia3_enabled() const;
-  /// @brief Freeze every parameter except the IA³ vectors (which are made trainable).
-  /// @throws ValueError when enable_ia3() has not been called.
-  void freeze_all_but_ia3();
 
   /// @brief The configuration the model was built with. @return the config.
   const TransformerConfig& config() const { return config_; }

@@ -46,9 +46,4 @@ Tensor TransformerBlock::forward(const Tensor& x, const AttentionOptions& option
   return y;
 }
 
-void TransformerBlock::enable_ia3() {
-  attn_->enable_ia3();
-  ffn_->enable_ia3();
-}
-
 }  // namespace knob::nn

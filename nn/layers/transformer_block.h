@@ -48,9 +48,6 @@ class TransformerBlock : public Module {
   /// @throws ShapeError / DTypeError as MultiHeadAttention::forward.
   Tensor forward(const Tensor& x, const AttentionOptions& options = {}) const;
 
-  /// @brief Add the IA³ vectors of this block (attn.l_k, attn.l_v, ffn.l_ff; ones).
-  void enable_ia3();
-
   /// @brief The first LayerNorm (before attention). @return the `ln1` submodule.
   const LayerNorm& ln1() const { return *ln1_; }
   /// @brief The attention. @return the `attn` submodule.

@@ -53,7 +53,7 @@ struct TransformerConfig {
   static constexpr std::int64_t kMaxParameters = std::int64_t{1} << 32;
 
   /// @brief The name and shape of every parameter of the model this config describes, in the
-  /// order and with the names of docs/spec.md §2 (without IA³ vectors):
+  /// order and with the names of docs/spec.md §2 (the base model: no parameter attached later):
   /// `tok_emb.weight` [V,C], `pos_emb.weight` [T_max,C], per block i `blocks.i.ln1.{weight,bias}`
   /// [C], `blocks.i.attn.{q,k,v,out}_proj.weight` [C,C] and `.bias` [C],
   /// `blocks.i.ln2.{weight,bias}` [C], `blocks.i.ffn.up.weight` [F,C], `.bias` [F],

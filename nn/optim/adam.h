@@ -80,11 +80,11 @@ class Adam : public Optimizer {
 /// @brief AdamW (Loshchilov & Hutter, 2019): Adam whose weight decay shrinks the parameter
 /// directly, \f$p \leftarrow p(1 - \eta\lambda)\f$, instead of going through the moments.
 ///
-/// Default weight decay 0.01, as PyTorch. Typical use keeps biases, LayerNorm weights and IA³
-/// vectors out of the decay:
+/// Default weight decay 0.01, as PyTorch. Typical use keeps biases, LayerNorm weights and
+/// per-feature scales out of the decay:
 /// \code
 /// AdamW optimizer(model->trainable_parameters(), 3e-4, {0.9, 0.95}, 1e-8, 0.1,
-///                 {"blocks.0.attn.l_k", "blocks.0.attn.l_v", "blocks.0.ffn.l_ff"});
+///                 {"blocks.0.ln1.weight", "blocks.0.ln1.bias"});
 /// \endcode
 class AdamW : public Adam {
  public:

@@ -37,7 +37,7 @@ namespace knob::nn {
 /// and load_state() puts them back, so a run resumed from a checkpoint continues bit for bit.
 ///
 /// **Weight decay exclusions.** The names in `no_decay` (exact parameter names, e.g. LayerNorm
-/// weights, biases, and always the IA³ vectors) are never weight-decayed.
+/// weights, biases, per-feature scales) are never weight-decayed.
 class Optimizer {
  public:
   /// @brief Take the parameters to optimize.
@@ -96,7 +96,7 @@ class Optimizer {
 
   /// @brief A copy of everything needed to resume: `step` (0-d i64, the step count), `lr` (0-d
   /// f64), and one entry `<slot>.<parameter name>` per state buffer, e.g.
-  /// `exp_avg.blocks.0.attn.l_k`.
+  /// `exp_avg.blocks.0.attn.k_proj.weight`.
   /// @return deep copies (later steps do not change them); save them with the checkpoint.
   NamedTensors state() const;
 

@@ -7,6 +7,7 @@
 #include "autograd/gradcheck.h"
 #include "autograd/ops.h"
 #include "autograd/random.h"
+#include "common/tiny_model.h"
 #include "ia3/adapter.h"
 #include "nn/layers/transformer.h"
 #include "nn/optim/adam.h"
@@ -16,14 +17,7 @@ namespace knob::ia3 {
 namespace {
 
 nn::TransformerConfig tiny_config() {
-  nn::TransformerConfig c;
-  c.vocab_size = 11;
-  c.d_model = 8;
-  c.n_heads = 2;
-  c.n_layers = 2;
-  c.d_ff = 16;
-  c.max_seq_len = 8;
-  return c;
+  return test::tiny_config({.vocab_size = 11, .n_layers = 2, .max_seq_len = 8});
 }
 
 // A custom model no IA³ code knows about: x → fc_in → relu → fc_out, plus a fused projection

@@ -5,7 +5,9 @@
 
 #include "autograd/ops.h"
 #include "autograd/random.h"
+#include "common/tiny_model.h"
 #include "ia3/adapter_bank.h"
+#include "ia3/model_map.h"
 #include "nn/io/model_dir.h"
 #include "tests/ia3/tensor_compare.h"
 
@@ -16,20 +18,19 @@ struct Fixture {
   Generator gen{5};
   std::shared_ptr<nn::Transformer> model;
   Fixture() {
-    nn::TransformerConfig c;
-    c.vocab_size = 13;
-    c.d_model = 16;
-    c.n_heads = 4;
-    c.n_layers = 2;
-    c.d_ff = 32;
-    c.max_seq_len = 8;
+    const nn::TransformerConfig c = test::tiny_config({.vocab_size = 13,
+                                                       .d_model = 16,
+                                                       .n_heads = 4,
+                                                       .n_layers = 2,
+                                                       .d_ff = 32,
+                                                       .max_seq_len = 8});
     model = std::make_shared<nn::Transformer>(c, gen);
   }
   nn::NamedTensors random_adapter() {
     nn::NamedTensors out;
-    model->enable_ia3();
+    ia3::add_vectors(*model);
     for (auto& [name, t] : model->named_parameters()) {
-      if (nn::is_ia3_name(name)) {
+      if (ia3::is_vector_name(name)) {
         out.emplace_back(name, add_scalar(mul_scalar(randn(t.shape(), gen), 0.8), 1.0));
       }
     }

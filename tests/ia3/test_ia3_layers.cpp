@@ -16,6 +16,7 @@
 #include "autograd/random.h"
 #include "ia3/ia3_attention.h"
 #include "ia3/ia3_feed_forward.h"
+#include "ia3/model_map.h"
 #include "nn/layers/attention.h"
 #include "nn/layers/feed_forward.h"
 #include "tests/ia3/tensor_compare.h"
@@ -33,9 +34,9 @@ void randomize(Tensor t, Generator& gen, double spread) {
 TEST(IA3Attention, EqualsMultiHeadAttentionWithIA3BitForBit) {
   Generator gen(7);
   nn::MultiHeadAttention mha(16, 4, gen);
-  mha.enable_ia3();
-  randomize(mha.l_k(), gen, 0.5);
-  randomize(mha.l_v(), gen, 0.5);
+  ia3::add_vectors(mha);
+  randomize(ia3::l_k(mha), gen, 0.5);
+  randomize(ia3::l_v(mha), gen, 0.5);
   auto seed_form = IA3Attention::from_attention(mha);
   Tensor x = randn({3, 5, 16}, gen);
   EXPECT_TRUE(bit_identical(seed_form->forward(x), mha.forward(x).output));
@@ -106,8 +107,8 @@ TEST(IA3Attention, BadShapesNameTheProblem) {
 TEST(IA3FeedForward, EqualsFeedForwardWithIA3BitForBit) {
   Generator gen(13);
   nn::FeedForward ffn(8, 24, Activation::gelu, gen);
-  ffn.enable_ia3();
-  randomize(ffn.l_ff(), gen, 0.5);
+  ia3::add_vectors(ffn);
+  randomize(ia3::l_ff(ffn), gen, 0.5);
   auto seed_form = IA3FeedForward::from_feed_forward(ffn);
   Tensor x = randn({2, 3, 8}, gen);
   EXPECT_TRUE(bit_identical(seed_form->forward(x), ffn.forward(x)));

@@ -5,6 +5,7 @@
 
 #include "autograd/ops.h"
 #include "autograd/random.h"
+#include "common/tiny_model.h"
 #include "ia3/adapter.h"
 #include "nn/layers/transformer.h"
 #include "tests/ia3/tensor_compare.h"
@@ -17,13 +18,12 @@ struct Fixture {
   std::shared_ptr<nn::Transformer> model;
   Tensor ids;
   explicit Fixture(AdapterConfig config) {
-    nn::TransformerConfig c;
-    c.vocab_size = 13;
-    c.d_model = 16;
-    c.n_heads = 4;
-    c.n_layers = 2;
-    c.d_ff = 32;
-    c.max_seq_len = 8;
+    const nn::TransformerConfig c = test::tiny_config({.vocab_size = 13,
+                                                       .d_model = 16,
+                                                       .n_heads = 4,
+                                                       .n_layers = 2,
+                                                       .d_ff = 32,
+                                                       .max_seq_len = 8});
     model = std::make_shared<nn::Transformer>(c, gen);
     ids = randint({3, 7}, 0, 13, gen);
     config.init_ones = false;

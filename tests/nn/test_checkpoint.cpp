@@ -11,6 +11,7 @@
 
 #include "autograd/ops.h"
 #include "autograd/tape.h"
+#include "common/tiny_model.h"
 #include "nn/base/atomic_file.h"
 #include "nn/base/file_error.h"
 #include "nn/io/checkpoint.h"
@@ -26,13 +27,8 @@ namespace {
 namespace fs = std::filesystem;
 
 TransformerConfig small_config() {
-  TransformerConfig c;
-  c.vocab_size = 9;
-  c.d_model = 16;
-  c.n_heads = 2;
-  c.n_layers = 2;
-  c.d_ff = 32;
-  c.max_seq_len = 8;
+  TransformerConfig c = test::tiny_config(
+      {.vocab_size = 9, .d_model = 16, .n_layers = 2, .d_ff = 32, .max_seq_len = 8});
   c.dropout = 0.1;  // so the model's own generators matter too
   return c;
 }

@@ -10,6 +10,8 @@
 
 #include "autograd/ops.h"
 #include "autograd/random.h"
+#include "common/tiny_model.h"
+#include "ia3/model_map.h"
 #include "nn/layers/attention.h"
 #include "nn/layers/fusion.h"
 #include "nn/layers/transformer.h"
@@ -28,13 +30,8 @@ double max_abs_diff(const Tensor& a, const Tensor& b) {
 }
 
 TransformerConfig small_config(const std::string& activation) {
-  TransformerConfig c;
-  c.vocab_size = 11;
-  c.d_model = 16;
-  c.n_heads = 4;
-  c.n_layers = 2;
-  c.d_ff = 40;
-  c.max_seq_len = 9;
+  TransformerConfig c = test::tiny_config(
+      {.vocab_size = 11, .d_model = 16, .n_heads = 4, .n_layers = 2, .d_ff = 40, .max_seq_len = 9});
   c.activation = parse_activation(activation);
   return c;
 }
@@ -70,8 +67,8 @@ TEST_P(FusedModel, LossAndEveryGradientMatchTheUnfusedModel) {
   Generator gen(1);
   Transformer model(small_config(c.activation), gen, c.dtype);
   if (c.ia3) {
-    model.enable_ia3();
-    model.freeze_all_but_ia3();
+    ia3::add_vectors(model);
+    ia3::freeze_all_but_vectors(model);
     // Move the IA³ vectors off 1 so that their scaling shows in the outputs.
     NoGradGuard no_grad;
     for (auto& [name, t] : model.trainable_parameters()) {

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "autograd/ops.h"
+#include "ia3/model_map.h"
+#include "ia3/trainable.h"
 #include "nn/io/model_dir.h"
 #include "nn/io/safetensors.h"
 #include "nn/layers/attention.h"
@@ -40,7 +42,7 @@ void expect_close(const Tensor& actual, const Tensor& expected, double rtol,
 
 struct Case {
   std::string name;
-  Trainable mode;
+  ia3::Trainable mode;
   DType dtype;
 };
 
@@ -50,15 +52,15 @@ TEST_P(GoldenModel, LossLogitsAndEveryGradientMatchPyTorch) {
   const Case& c = GetParam();
   const std::string dir = kGolden + c.name;
   auto model = load_model_dir(dir, c.dtype);
-  if (c.mode == Trainable::ia3) {
-    apply_ia3_vectors(*model, read_safetensors(dir + "/adapter.safetensors").tensors);
+  if (c.mode == ia3::Trainable::ia3) {
+    ia3::apply_vectors(*model, read_safetensors(dir + "/adapter.safetensors").tensors);
   }
   const SafetensorsFile batch = read_safetensors(dir + "/batch.safetensors");
-  const NamedTensors got =
-      gradient_reference(*model, batch.at("input_ids"), batch.at("targets"), c.mode);
+  ia3::set_trainable(*model, c.mode);
+  const NamedTensors got = gradient_reference(*model, batch.at("input_ids"), batch.at("targets"));
   const SafetensorsFile want =
-      read_safetensors(dir + (c.mode == Trainable::full ? "/expected_full.safetensors"
-                                                        : "/expected_ia3.safetensors"));
+      read_safetensors(dir + (c.mode == ia3::Trainable::full ? "/expected_full.safetensors"
+                                                             : "/expected_ia3.safetensors"));
   const double rtol = c.dtype == DType::f64 ? 1e-9 : 1e-4;
   EXPECT_EQ(got.size(), want.tensors.size());
   for (const auto& [name, tensor] : got) {
@@ -70,7 +72,7 @@ TEST_P(GoldenModel, LossLogitsAndEveryGradientMatchPyTorch) {
 std::vector<Case> cases() {
   std::vector<Case> out;
   for (const char* name : {"tiny", "odd", "tanh", "spec"}) {
-    for (Trainable mode : {Trainable::full, Trainable::ia3}) {
+    for (ia3::Trainable mode : {ia3::Trainable::full, ia3::Trainable::ia3}) {
       for (DType dtype : {DType::f64, DType::f32}) out.push_back({name, mode, dtype});
     }
   }
@@ -80,7 +82,7 @@ std::vector<Case> cases() {
 INSTANTIATE_TEST_SUITE_P(AllSizes, GoldenModel, ::testing::ValuesIn(cases()),
                          [](const ::testing::TestParamInfo<Case>& info) {
                            return info.param.name +
-                                  (info.param.mode == Trainable::full ? "_full_" : "_ia3_") +
+                                  (info.param.mode == ia3::Trainable::full ? "_full_" : "_ia3_") +
                                   std::string(dtype_name(info.param.dtype));
                          });
 

@@ -12,6 +12,7 @@
 #include "autograd/gradcheck.h"
 #include "autograd/ops.h"
 #include "autograd/random.h"
+#include "ia3/model_map.h"
 #include "nn/layers/activation.h"
 #include "nn/layers/attention.h"
 #include "nn/layers/dropout.h"
@@ -275,8 +276,8 @@ std::vector<double> reference_attention(const MultiHeadAttention& attn, const Te
     return out;
   };
   const std::vector<double> q = project(attn.q_proj(), Tensor());
-  const std::vector<double> k = project(attn.k_proj(), attn.l_k());
-  const std::vector<double> v = project(attn.v_proj(), attn.l_v());
+  const std::vector<double> k = project(attn.k_proj(), ia3::l_k(attn));
+  const std::vector<double> v = project(attn.v_proj(), ia3::l_v(attn));
   std::vector<double> merged(B * T * C, 0.0);
   for (std::int64_t b = 0; b < B; ++b) {
     for (std::int64_t h = 0; h < H; ++h) {
@@ -327,8 +328,8 @@ TEST(MultiHeadAttention, ShapesAndParameterNames) {
   EXPECT_EQ(names, (std::vector<std::string>{"q_proj.weight", "q_proj.bias", "k_proj.weight",
                                              "k_proj.bias", "v_proj.weight", "v_proj.bias",
                                              "out_proj.weight", "out_proj.bias"}));
-  attn.enable_ia3();
-  attn.enable_ia3();  // idempotent
+  ia3::add_vectors(attn);
+  ia3::add_vectors(attn);  // idempotent
   EXPECT_EQ(attn.parameter("l_k").shape(), (Shape{12}));
   EXPECT_EQ(attn.parameter("l_v").to_vector(), std::vector<double>(12, 1.0));
   EXPECT_EQ(attn.named_parameters().size(), 10u);
@@ -380,9 +381,9 @@ TEST_F(UniformAttention, AFullyMaskedRowIsNaN) {
 TEST(MultiHeadAttention, MatchesALoopedReferenceWithSeveralHeadsAndIA3) {
   Generator gen(11);
   MultiHeadAttention attn(6, 3, gen, DType::f64);
-  attn.enable_ia3();
-  set_values(attn.l_k(), uniform({6}, 0.5, 1.5, gen, DType::f64).to_vector());
-  set_values(attn.l_v(), uniform({6}, 0.5, 1.5, gen, DType::f64).to_vector());
+  ia3::add_vectors(attn);
+  set_values(ia3::l_k(attn), uniform({6}, 0.5, 1.5, gen, DType::f64).to_vector());
+  set_values(ia3::l_v(attn), uniform({6}, 0.5, 1.5, gen, DType::f64).to_vector());
   Tensor x = randn({2, 4, 6}, gen, DType::f64);
   const std::vector<int> padded = {0, 0, 0, 0, 0, 1, 0, 1};
   Tensor pad = int_tensor({0, 0, 0, 0, 0, 1, 0, 1}, {2, 4});
@@ -412,9 +413,9 @@ TEST(MultiHeadAttention, RejectsBadShapes) {
 TEST(MultiHeadAttention, GradientsMatchFiniteDifferencesWithCausalAndPaddingMasks) {
   Generator gen(13);
   MultiHeadAttention attn(4, 2, gen, DType::f64);
-  attn.enable_ia3();
-  set_values(attn.l_k(), uniform({4}, 0.5, 1.5, gen, DType::f64).to_vector());
-  set_values(attn.l_v(), uniform({4}, 0.5, 1.5, gen, DType::f64).to_vector());
+  ia3::add_vectors(attn);
+  set_values(ia3::l_k(attn), uniform({4}, 0.5, 1.5, gen, DType::f64).to_vector());
+  set_values(ia3::l_v(attn), uniform({4}, 0.5, 1.5, gen, DType::f64).to_vector());
   Tensor x = randn({2, 3, 4}, gen, DType::f64).requires_grad_();
   Tensor pad = int_tensor({0, 0, 1, 0, 1, 0}, {2, 3});
   auto fn = [&](const TensorList& in) {
@@ -422,7 +423,7 @@ TEST(MultiHeadAttention, GradientsMatchFiniteDifferencesWithCausalAndPaddingMask
   };
   GradcheckResult r =
       gradcheck(fn, {x, attn.q_proj().weight(), attn.k_proj().weight(), attn.v_proj().bias(),
-                     attn.out_proj().weight(), attn.l_k(), attn.l_v()});
+                     attn.out_proj().weight(), ia3::l_k(attn), ia3::l_v(attn)});
   EXPECT_TRUE(r.passed) << r.message;
 }
 
@@ -438,8 +439,8 @@ TEST(FeedForward, MatchesAHandComputedCase) {
   Tensor x = tensor({2, -3}, {2, 1}, DType::f64);
   // x = 2: relu([2, -1]) = [2, 0] → 3 ; x = -3: relu([-3, 4]) = [0, 4] → 11
   expect_near_all(ffn.forward(x), {3, 11}, 1e-15);
-  ffn.enable_ia3();
-  set_values(ffn.l_ff(), {0.5, 2});
+  ia3::add_vectors(ffn);
+  set_values(ia3::l_ff(ffn), {0.5, 2});
   // [2, 0] ⊙ [.5, 2] = [1, 0] → 1 ; [0, 4] ⊙ [.5, 2] = [0, 8] → 23
   expect_near_all(ffn.forward(x), {1, 23}, 1e-15);
   EXPECT_EQ(ffn.parameter("l_ff").shape(), (Shape{2}));
@@ -461,12 +462,12 @@ class FeedForwardGradient : public ::testing::TestWithParam<Activation> {};
 TEST_P(FeedForwardGradient, MatchesFiniteDifferences) {
   Generator gen(14);
   FeedForward ffn(3, 5, GetParam(), gen, DType::f64);
-  ffn.enable_ia3();
-  set_values(ffn.l_ff(), uniform({5}, 0.5, 1.5, gen, DType::f64).to_vector());
+  ia3::add_vectors(ffn);
+  set_values(ia3::l_ff(ffn), uniform({5}, 0.5, 1.5, gen, DType::f64).to_vector());
   Tensor x = randn({2, 2, 3}, gen, DType::f64).requires_grad_();
   auto fn = [&](const TensorList& in) { return ffn.forward(in[0]); };
   GradcheckResult r =
-      gradcheck(fn, {x, ffn.up().weight(), ffn.up().bias(), ffn.down().weight(), ffn.l_ff()});
+      gradcheck(fn, {x, ffn.up().weight(), ffn.up().bias(), ffn.down().weight(), ia3::l_ff(ffn)});
   EXPECT_TRUE(r.passed) << activation_name(GetParam()) << ": " << r.message;
 }
 

@@ -16,22 +16,15 @@
 #include "autograd/gradcheck.h"
 #include "autograd/ops.h"
 #include "autograd/random.h"
+#include "common/tiny_model.h"
+#include "ia3/model_map.h"
 #include "nn/layers/transformer.h"
 #include "nn/layers/transformer_config.h"
 
 namespace knob::nn {
 namespace {
 
-TransformerConfig tiny_config() {
-  TransformerConfig c;
-  c.vocab_size = 7;
-  c.d_model = 8;
-  c.n_heads = 2;
-  c.n_layers = 1;
-  c.d_ff = 16;
-  c.max_seq_len = 3;
-  return c;
-}
+TransformerConfig tiny_config() { return test::tiny_config({.max_seq_len = 3}); }
 
 std::vector<std::string> names_of(const NamedTensors& params) {
   std::vector<std::string> names;
@@ -85,7 +78,7 @@ TEST(Transformer, ParameterCountMatchesTheFormula) {
   const std::int64_t expected = V * C + S * C + c.n_layers * per_block + 2 * C + (V * C + V);
   EXPECT_EQ(expected, 106272);
   EXPECT_EQ(model.num_parameters(), expected);
-  model.enable_ia3();
+  ia3::add_vectors(model);
   EXPECT_EQ(model.num_parameters(), expected + c.n_layers * (2 * C + F));
 }
 
@@ -148,7 +141,7 @@ TEST(Transformer, LogitsShapeAtOddSizesAndInFloat64) {
   for (std::int64_t v = 0; v < 11; ++v) {
     EXPECT_NEAR(logits64.at({0, 0, v}), logits32.at({0, 0, v}), 1e-4);
   }
-  model.enable_ia3();  // the vectors take the model's current dtype
+  ia3::add_vectors(model);  // the vectors take the model's current dtype
   EXPECT_EQ(model.parameter("blocks.1.ffn.l_ff").dtype(), DType::f64);
   EXPECT_TRUE(std::isfinite(model.loss(one_token, int_tensor({3}, {1, 1})).item()));
 }
@@ -225,9 +218,9 @@ TEST(Transformer, IA3AtOnesGivesBitIdenticalLogits) {
   Transformer model(c, gen);
   Tensor ids = int_tensor({0, 3, 6, 2, 2, 1}, {2, 3});
   const std::vector<double> before = model.forward(ids).to_vector();
-  EXPECT_FALSE(model.ia3_enabled());
-  model.enable_ia3();
-  EXPECT_TRUE(model.ia3_enabled());
+  EXPECT_FALSE(ia3::has_vectors(model));
+  ia3::add_vectors(model);
+  EXPECT_TRUE(ia3::has_vectors(model));
   EXPECT_EQ(model.forward(ids).to_vector(), before);
   // and the vectors do act once they move away from one
   Tensor l_v = model.parameter("blocks.0.attn.l_v");
@@ -240,9 +233,9 @@ TEST(Transformer, FreezeAllButIA3LeavesOnlyTheVectorsTrainable) {
   TransformerConfig c = tiny_config();
   c.n_layers = 2;
   Transformer model(c, gen);
-  EXPECT_THROW(model.freeze_all_but_ia3(), ValueError);
-  model.enable_ia3();
-  model.freeze_all_but_ia3();
+  EXPECT_THROW(ia3::freeze_all_but_vectors(model), ValueError);
+  ia3::add_vectors(model);
+  ia3::freeze_all_but_vectors(model);
   EXPECT_EQ(
       names_of(model.trainable_parameters()),
       (std::vector<std::string>{"blocks.0.attn.l_k", "blocks.0.attn.l_v", "blocks.0.ffn.l_ff",
@@ -259,7 +252,7 @@ TEST(Transformer, FreezeAllButIA3LeavesOnlyTheVectorsTrainable) {
 TEST(Transformer, WholeModelGradientsMatchFiniteDifferences) {
   Generator gen(7);
   Transformer model(tiny_config(), gen, DType::f64);  // V 7, C 8, H 2, L 1, F 16, T 3
-  model.enable_ia3();
+  ia3::add_vectors(model);
   // Move the IA³ vectors away from one so their gradients are not a special case.
   for (const char* name : {"blocks.0.attn.l_k", "blocks.0.attn.l_v", "blocks.0.ffn.l_ff"}) {
     Tensor p = model.parameter(name);

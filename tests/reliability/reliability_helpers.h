@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "autograd/random.h"
+#include "common/tiny_model.h"
 #include "nn/io/model_dir.h"
 #include "nn/layers/transformer.h"
 
@@ -38,23 +39,8 @@ class ScratchDir : public ::testing::Test {
   fs::path dir_;
 };
 
-/// @brief V=7, C=8, H=2, L=1, F=16, max_seq_len=5: small enough for many quick runs.
-inline nn::TransformerConfig tiny_config() {
-  nn::TransformerConfig config;
-  config.vocab_size = 7;
-  config.d_model = 8;
-  config.n_heads = 2;
-  config.n_layers = 1;
-  config.d_ff = 16;
-  config.max_seq_len = 5;
-  return config;
-}
-
-/// @brief A tiny_config() model with weights drawn from `seed`.
-inline std::shared_ptr<nn::Transformer> tiny_model(std::uint64_t seed = 1) {
-  Generator gen(seed);
-  return std::make_shared<nn::Transformer>(tiny_config(), gen);
-}
+using test::tiny_config;  // tests/common/tiny_model.h: V=7, C=8, H=2, L=1, F=16, T=5
+using test::tiny_model;
 
 /// @brief Write `text` to `path` (replacing it).
 inline void write_text(const std::string& path, const std::string& text) {

@@ -11,6 +11,7 @@
 #include "autograd/ops.h"
 #include "autograd/random.h"
 #include "autograd/tape.h"
+#include "common/tiny_model.h"
 #include "nn/layers/transformer.h"
 
 namespace knob {
@@ -139,14 +140,7 @@ TEST(AnomalyMode, GradcheckAndSecondDerivativesPassWithTheModeOn) {
 
 TEST(AnomalyMode, ATransformerWithItsMinusInfinityMaskTrainsWithoutFalseAlarms) {
   Generator gen(7);
-  nn::TransformerConfig config;
-  config.vocab_size = 7;
-  config.d_model = 8;
-  config.n_heads = 2;
-  config.n_layers = 1;
-  config.d_ff = 16;
-  config.max_seq_len = 5;
-  nn::Transformer model(config, gen);
+  nn::Transformer model(test::tiny_config(), gen);
   AnomalyGuard detect;
   Tensor loss =
       model.loss(int_tensor({1, 2, 3, 4, 5}, {1, 5}), int_tensor({2, 3, 4, 5, -100}, {1, 5}));

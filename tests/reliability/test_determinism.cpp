@@ -16,6 +16,7 @@
 #include "autograd/parallel.h"
 #include "autograd/random.h"
 #include "autograd/tape.h"
+#include "common/tiny_model.h"
 #include "nn/layers/transformer.h"
 #include "nn/optim/adam.h"
 
@@ -44,13 +45,12 @@ class IsaScope {
 /// Train a small transformer for kSteps AdamW steps on a fixed "next digit" task and return the
 /// loss before each step. Everything random (weights, data) comes from `seed`.
 std::vector<double> loss_trajectory(std::uint64_t seed) {
-  nn::TransformerConfig config;
-  config.vocab_size = 12;
-  config.d_model = 24;
-  config.n_heads = 3;
-  config.n_layers = 2;
-  config.d_ff = 48;
-  config.max_seq_len = 10;
+  const nn::TransformerConfig config = test::tiny_config({.vocab_size = 12,
+                                                          .d_model = 24,
+                                                          .n_heads = 3,
+                                                          .n_layers = 2,
+                                                          .d_ff = 48,
+                                                          .max_seq_len = 10});
   Generator gen(seed);
   nn::Transformer model(config, gen);
   nn::AdamW optimizer(model.named_parameters(), 3e-3);

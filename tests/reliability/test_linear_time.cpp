@@ -175,7 +175,7 @@ TEST_F(LinearTimeFiles, Ia3VectorsAreCheckedAgainstTheModelBeforeTheDataIsRead) 
   const Clock::time_point start = Clock::now();
   std::shared_ptr<nn::Transformer> model = tiny_model();
   try {
-    nn::load_ia3_vectors_file(*model, path("adapter.safetensors"));
+    ia3::load_adapter_into(*model, path("adapter.safetensors"));
     FAIL() << "the vectors loaded";
   } catch (const FileError& e) {
     const std::string message = e.what();

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "ia3/adapter_file.h"
+#include "ia3/model_map.h"
 #include "nn/base/file_error.h"
 #include "nn/io/model_dir.h"
 #include "nn/io/safetensors.h"
@@ -97,15 +99,15 @@ TEST_F(WeightValues, NonFiniteIa3VectorsAreNamed) {
   std::vector<double> l_v(8, 1.0);
   l_v[5] = std::numeric_limits<double>::infinity();
   nn::NamedTensors vectors;
-  model_->enable_ia3();
+  ia3::add_vectors(*model_);
   for (const auto& [name, t] : model_->named_parameters()) {
-    if (nn::is_ia3_name(name)) {
+    if (ia3::is_vector_name(name)) {
       vectors.emplace_back(name, name == "blocks.0.attn.l_v" ? tensor(l_v, {8}) : ones(t.shape()));
     }
   }
   nn::write_safetensors(path("adapter.safetensors"), vectors);
   try {
-    nn::load_ia3_vectors_file(*model_, path("adapter.safetensors"));
+    ia3::load_adapter_into(*model_, path("adapter.safetensors"));
     FAIL() << "the vectors loaded";
   } catch (const FileError& e) {
     EXPECT_TRUE(contains(e.what(), "tensor 'blocks.0.attn.l_v' [8] holds inf at index [5]"))

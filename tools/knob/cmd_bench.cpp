@@ -24,11 +24,12 @@
 #include "autograd/tape.h"
 #include "cli_numbers.h"
 #include "commands.h"
+#include "ia3/model_map.h"
+#include "ia3/trainable.h"
 #include "nn/io/model_dir.h"
 #include "nn/layers/fusion.h"
 #include "nn/layers/transformer.h"
 #include "nn/optim/adam.h"
-#include "nn/train/gradient_reference.h"
 
 namespace knob::cli {
 
@@ -169,18 +170,18 @@ std::int64_t checked_seq_len(const BenchArgs& args, const nn::TransformerConfig&
 
 // The same optimizer as `knob train` / `knob finetune`: AdamW, decay on matrices only (and none
 // at all for IA³ vectors). With IA³ the model gets its vectors and everything else is frozen.
-nn::AdamW make_bench_optimizer(nn::Transformer& model, nn::Trainable mode) {
+nn::AdamW make_bench_optimizer(nn::Transformer& model, ia3::Trainable mode) {
   nn::NamedTensors params;
   std::vector<std::string> no_decay;
-  if (mode == nn::Trainable::ia3) {
-    model.enable_ia3();
-    model.freeze_all_but_ia3();
+  if (mode == ia3::Trainable::ia3) {
+    ia3::add_vectors(model);
+    ia3::freeze_all_but_vectors(model);
   }
   for (auto& [name, t] : model.trainable_parameters()) {
     params.emplace_back(name, t);
     if (t.dim() < 2) no_decay.push_back(name);
   }
-  const double weight_decay = mode == nn::Trainable::ia3 ? 0.0 : 0.01;
+  const double weight_decay = mode == ia3::Trainable::ia3 ? 0.0 : 0.01;
   return nn::AdamW(params, 1e-3, {0.9, 0.999}, 1e-8, weight_decay, no_decay);
 }
 
@@ -228,7 +229,7 @@ void run_training_bench(const BenchArgs& args) {
   const nn::FusionGuard fusion(!args.unfused);
   Generator gen(args.seed);
   nn::Transformer model(config, gen, dtype);
-  nn::AdamW optimizer = make_bench_optimizer(model, nn::parse_trainable(args.trainable));
+  nn::AdamW optimizer = make_bench_optimizer(model, ia3::parse_trainable(args.trainable));
   model.train();
   // One fixed batch of random tokens (the data does not change the amount of work).
   const Tensor ids = randint({args.batch, T}, 0, config.vocab_size, gen);

@@ -19,6 +19,7 @@
 #include "ia3/adapter.h"
 #include "ia3/adapter_bank.h"
 #include "ia3/adapter_file.h"
+#include "ia3/model_map.h"
 #include "ia3_commands.h"
 #include "nn/base/atomic_file.h"
 #include "nn/io/model_dir.h"
@@ -68,9 +69,9 @@ double seconds_since(Clock::time_point start) {
 // IA³: no weight decay and (unless --ia3-* say otherwise) a constant rate, β₂ = 0.95, no
 // clipping; full: knob train's recipe at 1e-3 (demo_finetune_recipe in digit_training.h).
 DigitTraining finetune_recipe(const DemoArgs& a, const std::vector<tasks::TaskSpec>& mix,
-                              nn::Trainable trainable) {
+                              ia3::Trainable trainable) {
   DigitTraining t =
-      demo_finetune_recipe(trainable, trainable == nn::Trainable::ia3 ? a.ia3_lr : a.full_lr,
+      demo_finetune_recipe(trainable, trainable == ia3::Trainable::ia3 ? a.ia3_lr : a.full_lr,
                            a.finetune_steps, a.batch, a.seed + 1, a.ia3_optimizer);
   t.mix = mix;
   t.quiet = a.json;
@@ -192,7 +193,7 @@ nn::NamedTensors run_ia3(const DemoArgs& a, const DemoTasks& tasks, const nn::Tr
   r.method = "ia3";
   const auto start = Clock::now();
   DigitTrainingResult run =
-      train_digits_resumable(*ia3_model, finetune_recipe(a, tasks.new_task, nn::Trainable::ia3));
+      train_digits_resumable(*ia3_model, finetune_recipe(a, tasks.new_task, ia3::Trainable::ia3));
   r.losses = std::move(run.report.losses);
   r.grad_norms = std::move(run.grad_norms);
   r.seconds = seconds_since(start);
@@ -223,7 +224,7 @@ MethodResult run_full(const DemoArgs& a, const DemoTasks& tasks, const nn::Trans
   auto full_model = copy_of_base(base);
   const auto start = Clock::now();
   r.losses =
-      train_digits(*full_model, finetune_recipe(a, tasks.new_task, nn::Trainable::full)).losses;
+      train_digits(*full_model, finetune_recipe(a, tasks.new_task, ia3::Trainable::full)).losses;
   r.seconds = seconds_since(start);
   r.trainable_params = full_model->num_parameters(true);
   r.trainable_share = static_cast<double>(r.trainable_params) / static_cast<double>(total_params);
@@ -242,7 +243,7 @@ std::vector<AblationResult> run_ablation(const DemoArgs& a, const DemoTasks& tas
   const std::vector<std::vector<std::string>> subsets = {{"l_ff"}, {"l_k", "l_v"}};
   for (const std::vector<std::string>& kinds : subsets) {
     auto model = copy_of_base(base);
-    DigitTraining t = finetune_recipe(a, tasks.new_task, nn::Trainable::ia3);
+    DigitTraining t = finetune_recipe(a, tasks.new_task, ia3::Trainable::ia3);
     t.ia3_vectors = kinds;
     AblationResult r;
     r.vectors = joined(kinds);
@@ -284,14 +285,14 @@ nn::NamedTensors train_second_adapter(const DemoArgs& a, const DemoTasks& tasks,
                                       nn::Transformer& served, DemoReport& report) {
   const auto start = Clock::now();
   // Decrement is an easier task (one digit map, no reordering): half the steps learn it.
-  DigitTraining t = finetune_recipe(a, tasks.second_task, nn::Trainable::ia3);
+  DigitTraining t = finetune_recipe(a, tasks.second_task, ia3::Trainable::ia3);
   t.steps = std::max<std::int64_t>(1, a.finetune_steps / 2);
   t.warmup = std::min<std::int64_t>(30, t.steps / 10);
   train_digits(served, t);
   report.decrement_seconds = seconds_since(start);
   nn::NamedTensors vectors;
   for (const auto& [name, tensor] : served.named_parameters()) {
-    if (nn::is_ia3_name(name)) vectors.emplace_back(name, tensor.clone());
+    if (ia3::is_vector_name(name)) vectors.emplace_back(name, tensor.clone());
   }
   return vectors;
 }

@@ -5,8 +5,8 @@
 #include "cli_numbers.h"
 #include "commands.h"
 #include "digit_training.h"
+#include "ia3/adapter_file.h"
 #include "nn/io/model_dir.h"
-#include "nn/train/gradient_reference.h"
 #include "tasks/vocabulary.h"
 
 namespace knob::cli {
@@ -26,7 +26,7 @@ struct EvalArgs {
 void run_eval(const EvalArgs& a) {
   auto model = nn::load_model_dir(a.model_dir);
   if (!a.adapter.empty()) {
-    nn::load_ia3_vectors_file(*model, a.adapter);
+    ia3::load_adapter_into(*model, a.adapter);
   }
   model->eval();
   const std::vector<tasks::TaskSpec> mix = tasks::parse_task_mix(a.tasks);

@@ -42,8 +42,8 @@ struct FinetuneArgs {
 // The capstone's fine-tuning recipe (digit_training.h): IA³ at 3e-2, constant after warmup,
 // β₂ 0.95, no clipping and no weight decay (the vectors must be free to move far from one, even
 // below zero); full fine-tuning at 1e-3 with cosine decay, decay on matrices and clipping.
-DigitTraining finetune_recipe(const FinetuneArgs& a, nn::Trainable trainable) {
-  const double default_lr = trainable == nn::Trainable::ia3 ? 3e-2 : 1e-3;
+DigitTraining finetune_recipe(const FinetuneArgs& a, ia3::Trainable trainable) {
+  const double default_lr = trainable == ia3::Trainable::ia3 ? 3e-2 : 1e-3;
   DigitTraining t =
       demo_finetune_recipe(trainable, a.lr > 0 ? a.lr : default_lr, a.steps, a.batch, a.seed + 1);
   t.mix = tasks::parse_task_mix(a.tasks);
@@ -70,7 +70,7 @@ void run_finetune(FinetuneArgs a) {
     nn::check_model_fits(model->config(), DType::f32, nn::ModelUse::training,
                          std::int64_t{a.batch} * (2 * std::int64_t{a.digits} + 1));
   }
-  const DigitTraining recipe = finetune_recipe(a, ia3 ? nn::Trainable::ia3 : nn::Trainable::full);
+  const DigitTraining recipe = finetune_recipe(a, ia3 ? ia3::Trainable::ia3 : ia3::Trainable::full);
 
   std::unique_ptr<ia3::Adapter> adapter;
   if (ia3) adapter = std::make_unique<ia3::Adapter>(model, ia3::AdapterConfig::spec_default());

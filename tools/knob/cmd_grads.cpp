@@ -8,6 +8,8 @@
 #include <fmt/ranges.h>
 
 #include "commands.h"
+#include "ia3/adapter_file.h"
+#include "ia3/trainable.h"
 #include "nn/base/file_error.h"
 #include "nn/base/path_identity.h"
 #include "nn/io/model_dir.h"
@@ -35,7 +37,7 @@ DType parse_dtype(const std::string& text) {
 }
 
 void run_grads(const GradsArgs& args) {
-  const nn::Trainable mode = nn::parse_trainable(args.trainable);
+  const ia3::Trainable mode = ia3::parse_trainable(args.trainable);
   const DType dtype = parse_dtype(args.dtype);
   std::vector<nn::PathArgument> inputs =
       nn::directory_and_files("--model", args.model_dir, {"config.json", "model.safetensors"});
@@ -44,7 +46,7 @@ void run_grads(const GradsArgs& args) {
   nn::refuse_outputs_over_inputs(inputs, {{"--out", args.out}});
   std::shared_ptr<nn::Transformer> model = nn::load_model_dir(args.model_dir, dtype);
   if (!args.adapter.empty()) {
-    nn::load_ia3_vectors_file(*model, args.adapter);
+    ia3::load_adapter_into(*model, args.adapter);
   }
   const nn::SafetensorsFile batch = nn::read_safetensors(args.batch);
   for (const char* name : {"input_ids", "targets"}) {
@@ -66,14 +68,15 @@ void run_grads(const GradsArgs& args) {
   }
   std::map<std::string, std::string> metadata = {
       {"trainable", args.trainable}, {"dtype", args.dtype}, {"model", args.model_dir}};
+  ia3::set_trainable(*model, mode);
   nn::NamedTensors result;
   if (args.trace) {
-    nn::GradientTrace traced = nn::gradient_trace(*model, ids, targets, mode);
+    nn::GradientTrace traced = nn::gradient_trace(*model, ids, targets);
     result = std::move(traced.tensors);
     metadata["trace_order"] = fmt::format("{}", fmt::join(traced.order, ","));
     metadata["parameter_order"] = fmt::format("{}", fmt::join(traced.parameters, ","));
   } else {
-    result = nn::gradient_reference(*model, ids, targets, mode);
+    result = nn::gradient_reference(*model, ids, targets);
   }
   nn::write_safetensors(args.out, result, metadata);
   fmt::print("loss {:.10g}; wrote {} tensors to {}\n", result.front().second.item(), result.size(),

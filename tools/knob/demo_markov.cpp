@@ -149,17 +149,17 @@ std::shared_ptr<nn::Transformer> pretrain_on_g1(const MarkovDemoOptions& o,
 // 2. One way of adapting the base to G2: IA³ with the given kinds of vector, or full
 // fine-tuning (vectors unused).
 MarkovResult adapt(const MarkovDemoOptions& o, const Domains& d, const nn::Transformer& base,
-                   const std::string& method, nn::Trainable trainable,
+                   const std::string& method, ia3::Trainable trainable,
                    const std::vector<std::string>& vectors) {
   MarkovResult r;
   r.method = method;
   auto model = copy_of_base(base);
-  const double lr = trainable == nn::Trainable::ia3 ? o.ia3_lr : o.full_lr;
+  const double lr = trainable == ia3::Trainable::ia3 ? o.ia3_lr : o.full_lr;
   DigitTraining t =
       demo_finetune_recipe(trainable, lr, o.finetune_steps, o.batch, o.seed + 2, o.ia3_optimizer);
   t.source = [&](Generator& data) { return d.g2.sample_batch(o.batch, o.seq_len, data); };
   t.quiet = o.json;
-  if (trainable == nn::Trainable::ia3) {
+  if (trainable == ia3::Trainable::ia3) {
     t.ia3_vectors = vectors;
     r.vectors = join(vectors);
   }
@@ -308,13 +308,13 @@ void run_markov_demo(MarkovDemoOptions o) {
   frozen.cross_entropy = cross_entropy_on(*base, d.held_out);
   report.results.push_back(frozen);
   say("== IA3 on G2 ==");
-  report.results.push_back(adapt(o, d, *base, "ia3", nn::Trainable::ia3, {"l_k", "l_v", "l_ff"}));
+  report.results.push_back(adapt(o, d, *base, "ia3", ia3::Trainable::ia3, {"l_k", "l_v", "l_ff"}));
   say("== full fine-tuning on G2 ==");
-  report.results.push_back(adapt(o, d, *base, "full", nn::Trainable::full, {}));
+  report.results.push_back(adapt(o, d, *base, "full", ia3::Trainable::full, {}));
   if (o.ablation) {
     say("== ablation: IA3 with only l_ff, then only l_k and l_v ==");
-    report.ablation.push_back(adapt(o, d, *base, "ia3", nn::Trainable::ia3, {"l_ff"}));
-    report.ablation.push_back(adapt(o, d, *base, "ia3", nn::Trainable::ia3, {"l_k", "l_v"}));
+    report.ablation.push_back(adapt(o, d, *base, "ia3", ia3::Trainable::ia3, {"l_ff"}));
+    report.ablation.push_back(adapt(o, d, *base, "ia3", ia3::Trainable::ia3, {"l_k", "l_v"}));
     report.ablation.push_back(report.results[1]);
   }
   fill_gain_recovered(report);

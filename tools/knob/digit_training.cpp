@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autograd/ops.h"
+#include "ia3/trainable.h"
 #include "nn/base/file_error.h"
 #include "nn/io/checkpoint.h"
 #include "nn/io/finite_state.h"
@@ -23,21 +24,6 @@ nn::TrainReport train_digits(nn::Transformer& model, const DigitTraining& o) {
 
 namespace {
 
-// Is `name` (e.g. `blocks.0.attn.l_k`) one of the IA³ vector kinds listed (e.g. `l_k`)?
-bool is_listed_ia3_kind(const std::string& name, const std::vector<std::string>& kinds) {
-  for (const std::string& kind : kinds) {
-    if (name.size() > kind.size() && name.ends_with(kind) &&
-        name[name.size() - kind.size() - 1] == '.') {
-      return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
-
-namespace {
-
 // The parameters that train, and those of them never weight-decayed.
 struct TrainableParameters {
   nn::NamedTensors params;
@@ -46,17 +32,9 @@ struct TrainableParameters {
 
 // Choose what trains (the base weights or some IA³ vectors).
 TrainableParameters set_trainable(nn::Transformer& model, const DigitTraining& o) {
-  if (o.trainable == nn::Trainable::ia3) {
-    if (!model.ia3_enabled()) model.enable_ia3();
-    model.freeze_all_but_ia3();
-    for (auto& [name, t] : model.named_parameters()) {
-      if (nn::is_ia3_name(name) && !is_listed_ia3_kind(name, o.ia3_vectors)) {
-        t.requires_grad_(false);
-      }
-    }
-  } else {
-    for (auto& [name, t] : model.named_parameters()) t.requires_grad_(!nn::is_ia3_name(name));
-  }
+  ia3::set_trainable(
+      model, o.trainable,
+      o.trainable == ia3::Trainable::ia3 ? o.ia3_vectors : std::vector<std::string>{});
   nn::NamedTensors params;
   std::vector<std::string> no_decay;
   for (auto& [name, t] : model.trainable_parameters()) {
@@ -81,7 +59,7 @@ std::vector<nn::RunSetting> run_settings(const DigitTraining& o, const nn::Trans
   }
   return {
       {"config", nlohmann::json::parse(model.config().to_json()).dump()},
-      {"trainable", o.trainable == nn::Trainable::ia3 ? "ia3" : "full"},
+      {"trainable", o.trainable == ia3::Trainable::ia3 ? "ia3" : "full"},
       {"ia3_vectors", fmt::format("{}", fmt::join(o.ia3_vectors, ","))},
       {"data", o.source ? "custom" : fmt::format("{} digits of {}", o.n_digits, tasks)},
       {"batch", fmt::format("{}", o.batch_size)},
@@ -186,7 +164,7 @@ DigitTrainingResult train_digits_resumable(nn::Transformer& model, const DigitTr
   return result;
 }
 
-DigitTraining demo_finetune_recipe(nn::Trainable trainable, double lr, std::int64_t steps,
+DigitTraining demo_finetune_recipe(ia3::Trainable trainable, double lr, std::int64_t steps,
                                    int batch_size, std::uint64_t seed, const Ia3Optimizer& ia3) {
   DigitTraining t;
   t.trainable = trainable;
@@ -195,7 +173,7 @@ DigitTraining demo_finetune_recipe(nn::Trainable trainable, double lr, std::int6
   t.batch_size = batch_size;
   t.warmup = std::min<std::int64_t>(30, steps / 10);
   t.seed = seed;
-  if (trainable == nn::Trainable::ia3) {
+  if (trainable == ia3::Trainable::ia3) {
     t.min_lr_fraction = ia3.lr_floor;
     t.betas = {0.9, ia3.beta2};
     t.clip_norm = ia3.clip_norm;

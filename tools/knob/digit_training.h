@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "autograd/random.h"
+#include "ia3/trainable.h"
 #include "nn/layers/transformer.h"
 #include "nn/optim/adam.h"
 #include "nn/train/gradient_reference.h"
@@ -48,11 +49,11 @@ struct DigitTraining {
   /// derives `seed` from its --seed and records the --seed, so that refusing a resume with another
   /// --seed names the two values the user gave.
   std::optional<std::uint64_t> recorded_seed;
-  nn::Trainable trainable = nn::Trainable::full;  ///< which parameters train
-  std::string csv_path;                           ///< metrics CSV ("" none)
-  std::string plot_path;                          ///< loss-curve SVG ("" none)
-  std::string title = "training loss";            ///< plot title
-  bool quiet = false;                             ///< no progress display
+  ia3::Trainable trainable = ia3::Trainable::full;  ///< which parameters train
+  std::string csv_path;                             ///< metrics CSV ("" none)
+  std::string plot_path;                            ///< loss-curve SVG ("" none)
+  std::string title = "training loss";              ///< plot title
+  bool quiet = false;                               ///< no progress display
   std::string checkpoint_path;        ///< training checkpoint file ("" none; nn/io/checkpoint.h)
   std::int64_t checkpoint_every = 0;  ///< save it every this many steps and at the end (0: never)
   bool resume = false;                ///< continue from checkpoint_path when that file exists
@@ -107,7 +108,7 @@ struct Ia3Optimizer {
 /// @param batch_size rows per step. @param seed the data stream's seed.
 /// @param ia3 β₂, rate floor and clipping of the IA³ recipe (unused for full fine-tuning).
 /// @return the recipe (`mix` or `source` still to be set; quiet off).
-DigitTraining demo_finetune_recipe(nn::Trainable trainable, double lr, std::int64_t steps,
+DigitTraining demo_finetune_recipe(ia3::Trainable trainable, double lr, std::int64_t steps,
                                    int batch_size, std::uint64_t seed,
                                    const Ia3Optimizer& ia3 = {});
 

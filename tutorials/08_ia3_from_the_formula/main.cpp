@@ -22,6 +22,7 @@
 #include "ia3/adapter_config.h"
 #include "ia3/ia3_attention.h"
 #include "ia3/ia3_feed_forward.h"
+#include "ia3/model_map.h"
 #include "nn/layers/attention.h"
 #include "nn/layers/feed_forward.h"
 #include "nn/layers/fusion.h"
@@ -203,11 +204,11 @@ void ones_are_the_identity() {
   nn::Transformer model(nn::TransformerConfig{}, init);
   const Tensor ids = randint({4, 13}, 0, 19, gen);
   const Tensor before = model.forward(ids);
-  model.enable_ia3();  // adds l_k, l_v, l_ff (ones) to both blocks
+  ia3::add_vectors(model);  // adds l_k, l_v, l_ff (ones) to both blocks
   const Tensor after = model.forward(ids);
-  fmt::print("transformer:  logits before and after enable_ia3()   bit-identical: {}\n",
+  fmt::print("transformer:  logits before and after add_vectors()  bit-identical: {}\n",
              bit_identical(before, after) ? "yes" : "no");
-  claim(bit_identical(before, after), "enable_ia3() leaves the logits bit-identical");
+  claim(bit_identical(before, after), "ia3::add_vectors() leaves the logits bit-identical");
 
   // The contrast: the smallest step away from one already changes the output.
   const float next_after_one = std::nextafter(1.0f, 2.0f);
@@ -284,15 +285,15 @@ void check_with_gradcheck() {
 
 // ---- 6. the fast version: the transformer's own layers ------------------------------------------
 void built_in_path() {
-  heading(6, "The fast version: IA3 built into nn::MultiHeadAttention and nn::FeedForward");
+  heading(6, "The fast version: IA3 as nn::Linear's output scale, inside nn's own layers");
   Generator gen(13);
   const std::int64_t C = 64, H = 4, F = 256;
   const Tensor x = randn({4, 13, C}, gen);  // f32
 
   nn::MultiHeadAttention attention(C, H, gen);
-  attention.enable_ia3();  // what nn::Transformer::enable_ia3() does in every block
-  assign(attention.l_k(), moved_vector(C, gen, DType::f32));
-  assign(attention.l_v(), moved_vector(C, gen, DType::f32));
+  ia3::add_vectors(attention);  // what ia3::add_vectors(model) does in every block
+  assign(ia3::l_k(attention), moved_vector(C, gen, DType::f32));
+  assign(ia3::l_v(attention), moved_vector(C, gen, DType::f32));
   const auto reference = ia3::IA3Attention::from_attention(attention);  // same weights, same l
   const Tensor slow = reference->forward(x);
   Tensor unfused_output;
@@ -312,8 +313,8 @@ void built_in_path() {
         "the fused attention agrees with IA3Attention to float32 rounding");
 
   nn::FeedForward ffn(C, F, Activation::gelu, gen);
-  ffn.enable_ia3();
-  assign(ffn.l_ff(), moved_vector(F, gen, DType::f32));
+  ia3::add_vectors(ffn);
+  assign(ia3::l_ff(ffn), moved_vector(F, gen, DType::f32));
   const auto ffn_reference = ia3::IA3FeedForward::from_feed_forward(ffn);
   const Tensor ffn_fast = ffn.forward(x);
   const Tensor ffn_slow = ffn_reference->forward(x);

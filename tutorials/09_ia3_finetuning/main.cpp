@@ -25,6 +25,7 @@
 #include "ia3/adapter.h"
 #include "ia3/adapter_config.h"
 #include "ia3/adapter_file.h"
+#include "ia3/model_map.h"
 #include "nn/io/model_dir.h"
 #include "nn/layers/transformer.h"
 #include "nn/optim/adam.h"
@@ -249,7 +250,7 @@ void check_only_vectors_get_gradients(nn::Transformer& model, const Recipe& reci
   for (const auto& [name, p] : model.named_parameters()) {
     ++tensors;
     with_grad += p.has_grad() ? 1 : 0;
-    vectors_with_grad += p.has_grad() && nn::is_ia3_name(name) ? 1 : 0;
+    vectors_with_grad += p.has_grad() && ia3::is_vector_name(name) ? 1 : 0;
   }
   model.zero_grad();
   fmt::print(
