@@ -24,6 +24,11 @@ struct TinySizes {
   std::int64_t max_seq_len = 5;  ///< the longest sequence
 };
 
+/// @brief Two blocks of four heads (V=13, C=16, H=4, L=2, F=32, T=8): the IA³ suites' model,
+/// where every block and head must be seen to be scaled.
+inline constexpr TinySizes kTwoBlocks{
+    .vocab_size = 13, .d_model = 16, .n_heads = 4, .n_layers = 2, .d_ff = 32, .max_seq_len = 8};
+
 /// @brief A TransformerConfig with these sizes. @param sizes the sizes. @return the config.
 inline nn::TransformerConfig tiny_config(const TinySizes& sizes = {}) {
   nn::TransformerConfig config;

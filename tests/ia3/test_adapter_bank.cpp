@@ -17,15 +17,7 @@ namespace {
 struct Fixture {
   Generator gen{5};
   std::shared_ptr<nn::Transformer> model;
-  Fixture() {
-    const nn::TransformerConfig c = test::tiny_config({.vocab_size = 13,
-                                                       .d_model = 16,
-                                                       .n_heads = 4,
-                                                       .n_layers = 2,
-                                                       .d_ff = 32,
-                                                       .max_seq_len = 8});
-    model = std::make_shared<nn::Transformer>(c, gen);
-  }
+  Fixture() { model = std::make_shared<nn::Transformer>(test::tiny_config(test::kTwoBlocks), gen); }
   nn::NamedTensors random_adapter() {
     nn::NamedTensors out;
     ia3::add_vectors(*model);

@@ -18,13 +18,7 @@ struct Fixture {
   std::shared_ptr<nn::Transformer> model;
   Tensor ids;
   explicit Fixture(AdapterConfig config) {
-    const nn::TransformerConfig c = test::tiny_config({.vocab_size = 13,
-                                                       .d_model = 16,
-                                                       .n_heads = 4,
-                                                       .n_layers = 2,
-                                                       .d_ff = 32,
-                                                       .max_seq_len = 8});
-    model = std::make_shared<nn::Transformer>(c, gen);
+    model = std::make_shared<nn::Transformer>(test::tiny_config(test::kTwoBlocks), gen);
     ids = randint({3, 7}, 0, 13, gen);
     config.init_ones = false;
     adapter = std::make_unique<Adapter>(model, config, &gen);
