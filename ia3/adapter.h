@@ -53,7 +53,7 @@ struct ModuleParameterCount {
   std::int64_t frozen = 0;     ///< elements that do not
 };
 
-/// @brief What an adapter adds to a model (the "report" of issue item 3).
+/// @brief What an adapter adds to a model: trainable and frozen counts, per module and in total.
 struct AdapterReport {
   std::vector<ModuleParameterCount> modules;  ///< per module, in parameter order
   std::int64_t trainable = 0;                 ///< all trainable elements

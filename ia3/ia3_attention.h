@@ -1,5 +1,5 @@
 /// @file
-/// @brief ia3::IA3Attention: the seed's form of IA³ attention, written to be read beside the
+/// @brief ia3::IA3Attention: IA³ attention written op by op, to be read beside the
 /// formula \f$ \mathrm{softmax}(Q (K \odot l_k)^\top / \sqrt{d_k})\,(V \odot l_v) \f$.
 #pragma once
 

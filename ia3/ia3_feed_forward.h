@@ -1,5 +1,5 @@
 /// @file
-/// @brief ia3::IA3FeedForward: the seed's form of IA³'s feed-forward,
+/// @brief ia3::IA3FeedForward: IA³'s feed-forward written op by op, to be read beside
 /// \f$ \mathrm{FFN}(X) = (\mathrm{act}(X W_1^\top + b_1) \odot l_{ff})\, W_2^\top + b_2 \f$.
 #pragma once
 

@@ -1,6 +1,6 @@
-// The seed's form: IA3Attention and IA3FeedForward against the nn layers and the formula.
+// The reading form: IA3Attention and IA3FeedForward against the nn layers and the formula.
 //
-// Why the comparisons with nn's layers can be bit for bit on every instruction set: the seed's
+// Why the comparisons with nn's layers can be bit for bit on every instruction set: the reading
 // form composes add, gelu, mul, masked_fill and softmax over whole tensors, while nn's layers
 // run the fused bias_activation and attention_softmax row by row. The fused ops call the same
 // kernels with the same operations in the same order, and two properties of the kernels make
