@@ -89,8 +89,8 @@ bool is_vector_kind(std::string_view kind);
 std::optional<std::int64_t> vector_size(const std::string& name,
                                         const nn::TransformerConfig& config);
 
-/// @brief Is this parameter name one of the IA³ vectors of the table (…`.l_k`, …`.l_v`,
-/// …`.l_ff`)? @param name a dotted parameter name. @return true for a vector's name.
+/// @brief Is this parameter name one of the IA³ vectors of the table (a name ending in `.l_k`,
+/// `.l_v` or `.l_ff`)? @param name a dotted parameter name. @return true for a vector's name.
 bool is_vector_name(const std::string& name);
 
 /// @brief The model's IA³ vectors by name, in named_parameters() order (empty before
