@@ -139,5 +139,17 @@ TEST_F(CliErrors, UsageErrorsAreOneLineToo) {
                        "f16");
 }
 
+// CLI11 checks required options first: a misspelt one must still be named, not only the option
+// it left missing.
+TEST_F(CliErrors, AMisspeltOptionIsNamedBesideTheMissingOne) {
+  const std::string err = expect_clean_failure(
+      {"grads", "--modle", path("model"), "--batch", path("batch.safetensors"), "--out", "o"},
+      "'--modle'");
+  EXPECT_TRUE(contains(err, "--model is required")) << err;
+  EXPECT_EQ(run({"grads", "--modle", "m", "--batch", "b", "--out", "o"}).status, 2);
+  const std::string long_arg(5000, 'x');
+  EXPECT_LT(expect_clean_failure({"eval", long_arg}, "(5000 bytes)").size(), 300u);
+}
+
 }  // namespace
 }  // namespace knob::reliability

@@ -8,12 +8,14 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "autograd/error.h"
 #include "commands.h"
 #include "ia3_commands.h"
+#include "nn/base/excerpt.h"
 
 namespace knob::cli {
 
@@ -39,8 +41,26 @@ std::string one_line(std::string_view message) {
   return out;
 }
 
+// The arguments the chosen subcommand did not recognise, quoted and cut for an error line (""
+// when there are none). CLI11 checks required options before it complains about unknown ones,
+// so without this `knob grads --modle m` would only say that --model is required.
+std::string unrecognised_arguments(const CLI::App* app) {
+  std::vector<std::string> quoted;
+  for (const CLI::App* sub : app->get_subcommands()) {
+    for (const std::string& argument : sub->remaining()) {
+      quoted.push_back(fmt::format("'{}'", nn::excerpt(argument)));
+    }
+  }
+  return quoted.empty() ? "" : nn::bounded_list(quoted);
+}
+
 // CLI11's parse errors, in knob's one-line form.
-std::string usage_failure(const CLI::App* /*app*/, const CLI::Error& e) {
+std::string usage_failure(const CLI::App* app, const CLI::Error& e) {
+  const std::string unknown = e.get_name() == "RequiredError" ? unrecognised_arguments(app) : "";
+  if (!unknown.empty()) {
+    return fmt::format("knob: not expected: {}; and {} (see knob --help)\n", unknown,
+                       one_line(e.what()));
+  }
   return fmt::format("knob: {} (see knob --help)\n", one_line(e.what()));
 }
 
