@@ -2,8 +2,6 @@
 
 #include <cstring>
 #include <map>
-#include <set>
-#include <string_view>
 
 #include <fmt/format.h>
 

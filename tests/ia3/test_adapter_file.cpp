@@ -8,6 +8,7 @@
 
 #include "autograd/ops.h"
 #include "autograd/random.h"
+#include "common/scratch_dir.h"
 #include "ia3/adapter.h"
 #include "ia3/adapter_file.h"
 #include "nn/base/file_error.h"
@@ -21,14 +22,8 @@ namespace {
 namespace fs = std::filesystem;
 const std::string kGolden = std::string(KNOB_SOURCE_DIR) + "/tests/golden";
 
-std::string temp_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() /
-                       ("knob_ia3_" + name + "_" +
-                        std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
-}
+class KnobFormat : public test::ScratchDir {};
+class PeftFormat : public test::ScratchDir {};
 
 AdapterFile spec_adapter(Generator& gen) {
   AdapterFile a;
@@ -57,10 +52,10 @@ TEST(VectorNames, MapToModulesAndBack) {
   EXPECT_EQ(vector_name_of("blocks.1.attn.q_proj", false), "blocks.1.attn.q_proj.ia3_l");
 }
 
-TEST(KnobFormat, RoundTripKeepsVectorsConfigAndBase) {
+TEST_F(KnobFormat, RoundTripKeepsVectorsConfigAndBase) {
   Generator gen(1);
   const AdapterFile a = spec_adapter(gen);
-  const std::string path = temp_dir("knob") + "/adapter.safetensors";
+  const std::string path = ScratchDir::path("adapter.safetensors");
   save_adapter(path, a);
   const AdapterFile b = load_adapter(path);
   ASSERT_EQ(b.vectors.size(), a.vectors.size());
@@ -75,9 +70,9 @@ TEST(KnobFormat, RoundTripKeepsVectorsConfigAndBase) {
   EXPECT_EQ(nn::read_safetensors(path).metadata.at("format"), "knob-ia3");
 }
 
-TEST(KnobFormat, DamagedFilesFailWithTheFileName) {
+TEST_F(KnobFormat, DamagedFilesFailWithTheFileName) {
   Generator gen(2);
-  const std::string dir = temp_dir("knob_bad");
+  const std::string dir = dir_.string();
   AdapterFile wrong_size = spec_adapter(gen);
   wrong_size.vectors[0].second = randn({63}, gen);  // blocks.0.attn.l_k must have 64
   save_adapter(dir + "/a.safetensors", wrong_size);
@@ -96,10 +91,10 @@ TEST(KnobFormat, DamagedFilesFailWithTheFileName) {
   EXPECT_THROW(load_adapter(dir + "/d.safetensors"), FileError);
 }
 
-TEST(PeftFormat, ExportWritesPeftsLayoutAndImportReadsItBack) {
+TEST_F(PeftFormat, ExportWritesPeftsLayoutAndImportReadsItBack) {
   Generator gen(3);
   const AdapterFile a = spec_adapter(gen);
-  const std::string dir = temp_dir("peft");
+  const std::string dir = dir_.string();
   export_peft(a, dir);
   std::ifstream in(dir + "/adapter_config.json");
   const nlohmann::json config = nlohmann::json::parse(in);
@@ -123,9 +118,9 @@ TEST(PeftFormat, ExportWritesPeftsLayoutAndImportReadsItBack) {
   EXPECT_EQ(*b.base_config, *a.base_config);
 }
 
-TEST(PeftFormat, BadDirectoriesFailClearly) {
+TEST_F(PeftFormat, BadDirectoriesFailClearly) {
   Generator gen(4);
-  const std::string dir = temp_dir("peft_bad");
+  const std::string dir = dir_.string();
   export_peft(spec_adapter(gen), dir);
   auto rewrite_config = [&](const std::string& key, const nlohmann::json& value) {
     std::ifstream in(dir + "/adapter_config.json");

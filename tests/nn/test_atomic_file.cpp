@@ -1,7 +1,5 @@
 // Tests of atomic file replacement: a failed write (injected, or thrown by the writer) keeps the
 // previous content and leaves no temporary file behind.
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "common/scratch_dir.h"
 #include "nn/base/atomic_file.h"
 #include "nn/base/file_error.h"
 
@@ -26,21 +25,13 @@ std::string read_all(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-/// A scratch directory per test; lists what it contains.
-class AtomicFile : public ::testing::Test {
+/// A scratch directory per test that also lists what it contains.
+class AtomicFile : public test::ScratchDir {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("knob_test_atomic_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
   void TearDown() override {
     knob::nn::testing::fail_next_write_after(-1);
-    fs::remove_all(dir_);
+    ScratchDir::TearDown();
   }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
   /// Every entry of the directory, hidden files included (that is where temporaries would be).
   std::vector<std::string> entries() const {
     std::vector<std::string> names;
@@ -50,8 +41,6 @@ class AtomicFile : public ::testing::Test {
     std::sort(names.begin(), names.end());
     return names;
   }
-
-  fs::path dir_;
 };
 
 TEST_F(AtomicFile, CreatesAndReplacesFiles) {

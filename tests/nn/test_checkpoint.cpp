@@ -11,6 +11,7 @@
 
 #include "autograd/ops.h"
 #include "autograd/tape.h"
+#include "common/scratch_dir.h"
 #include "common/tiny_model.h"
 #include "nn/base/atomic_file.h"
 #include "nn/base/file_error.h"
@@ -64,20 +65,7 @@ struct TrainingRun {
   std::unique_ptr<AdamW> optimizer;
 };
 
-class Checkpoint : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("knob_checkpoint_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-  fs::path dir_;
-};
+class Checkpoint : public test::ScratchDir {};
 
 void expect_bit_identical(const NamedTensors& a, const NamedTensors& b) {
   ASSERT_EQ(a.size(), b.size());

@@ -1,8 +1,6 @@
 // Tests of the safetensors reader and writer: round trips, the exact bytes of small files built
 // by hand, and one test per kind of malformed file (each must give a one-line FileError that
 // names the file and the problem).
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "autograd/tensor.h"
+#include "common/scratch_dir.h"
 #include "nn/base/atomic_file.h"
 #include "nn/base/file_error.h"
 #include "nn/io/safetensors.h"
@@ -57,21 +56,7 @@ void expect_file_error(const std::string& bytes, const std::string& fragment) {
   }
 }
 
-/// A scratch directory, removed after each test.
-class SafetensorsFiles : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("knob_test_safetensors_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-  fs::path dir_;
-};
+class SafetensorsFiles : public test::ScratchDir {};
 
 void expect_same_tensor(const Tensor& expected, const Tensor& actual) {
   ASSERT_TRUE(actual.defined());

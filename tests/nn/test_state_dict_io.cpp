@@ -1,7 +1,5 @@
 // Tests of state-dict files: a module's parameters saved as safetensors and loaded back by name,
 // with every naming or shape problem reported in one error that names the file.
-#include <unistd.h>
-
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -10,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "autograd/tensor.h"
+#include "common/scratch_dir.h"
 #include "nn/base/atomic_file.h"
 #include "nn/base/file_error.h"
 #include "nn/io/safetensors.h"
@@ -43,20 +42,7 @@ class Outer : public Module {
   std::shared_ptr<Affine> layer_;
 };
 
-class StateDictFiles : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("knob_test_state_dict_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-  fs::path dir_;
-};
+class StateDictFiles : public test::ScratchDir {};
 
 TEST_F(StateDictFiles, RoundTripsThroughAFileWithDottedNames) {
   auto saved = std::make_shared<Outer>();

@@ -1,7 +1,5 @@
 // What a training run shows and writes: the progress display (bar and plain lines), the metrics
 // CSV, the SVG pictures (line chart, heatmap, decision regions) and train_loop() tying them up.
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -15,6 +13,7 @@
 
 #include "autograd/error.h"
 #include "autograd/tensor.h"
+#include "common/scratch_dir.h"
 #include "nn/base/file_error.h"
 #include "nn/train/metrics_log.h"
 #include "nn/train/progress.h"
@@ -26,20 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// A fresh empty directory for one test.
-class TrainingOutput : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("knob_training_output_" + std::to_string(getpid()) + "_" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
-};
+class TrainingOutput : public test::ScratchDir {};
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
