@@ -2,21 +2,12 @@
 #include <gtest/gtest.h>
 
 #include "autograd/ops.h"
+#include "common/error_message.h"
 
 namespace knob {
 namespace {
 
-template <class E, class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("wrong exception type: ") + e.what();
-  }
-  return "no exception";
-}
+using test::message_of;  // tests/common/error_message.h
 
 TEST(Errors, MatmulNamesBothShapes) {
   const std::string m = message_of<ShapeError>([] { matmul(zeros({2, 3}), zeros({4, 5})); });

@@ -19,6 +19,7 @@
 #include "autograd/op_registry.h"
 #include "autograd/ops.h"
 #include "autograd/random.h"
+#include "common/error_message.h"
 #include "nn/layers/linear.h"
 #include "nn/optim/adam.h"
 
@@ -27,17 +28,7 @@ namespace {
 
 constexpr DType f64 = DType::f64;
 
-template <class E, class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("wrong exception type: ") + e.what();
-  }
-  return "no exception";
-}
+using test::message_of;  // tests/common/error_message.h
 
 // z_k = scale * sin(freq * k) for the flat index k.
 Tensor wave(const Shape& shape, double scale = 2.0, double freq = 0.7) {

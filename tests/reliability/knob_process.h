@@ -135,6 +135,25 @@ inline ::testing::AssertionResult failed_cleanly(const KnobRun& run,
   return ::testing::AssertionSuccess();
 }
 
+/// @brief Check the failure contract of one run, with the exit status expected: killed by no
+/// signal, exactly one short line on standard error starting "knob: ", never "internal error",
+/// and every part of `must_mention` in it.
+/// @param run the outcome. @param expected_status 1 for a knob::Error, 2 for a usage error.
+/// @param must_mention texts the message must contain.
+inline void expect_one_line_failure(const KnobRun& run, int expected_status,
+                                    const std::vector<std::string>& must_mention) {
+  EXPECT_TRUE(run.exited) << "knob was killed by signal " << run.status << "; stderr:\n" << run.err;
+  EXPECT_EQ(run.status, expected_status) << "stdout:\n" << run.out << "\nstderr:\n" << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << "stderr:\n" << run.err;
+  EXPECT_EQ(run.err.rfind("knob: ", 0), 0u) << run.err;
+  EXPECT_LT(run.err.size(), 400u) << "an error line must stay short:\n" << run.err.substr(0, 400);
+  EXPECT_EQ(run.err.find("internal error"), std::string::npos) << run.err;
+  for (const std::string& part : must_mention) {
+    EXPECT_NE(run.err.find(part), std::string::npos) << "expected '" << part << "' in:\n"
+                                                     << run.err;
+  }
+}
+
 /// @brief Did knob succeed (status 0, not killed)?
 inline ::testing::AssertionResult succeeded(const KnobRun& run) {
   if (run.exited && run.status == 0) return ::testing::AssertionSuccess();

@@ -6,32 +6,28 @@
 
 #include <gtest/gtest.h>
 
+#include "knob_process.h"
 #include "nn/io/model_dir.h"
 #include "nn/io/safetensors.h"
 #include "reliability_helpers.h"
-#include "run_knob.h"
 
 namespace knob::reliability {
 namespace {
 
-using Outcome = KnobOutcome;
+using Outcome = KnobRun;
 
-class CliErrors : public ScratchDir {
+class CliErrors : public ModelAndBatch {
  protected:
   void SetUp() override {
 #ifndef KNOB_PROGRAM
     GTEST_SKIP() << "the knob program is not part of this build";
 #else
-    ScratchDir::SetUp();
-    nn::save_model_dir(*tiny_model(), path("model"));
-    nn::write_safetensors(path("batch.safetensors"),
-                          {{"input_ids", int_tensor({1, 2, 3, 4, 5, 6}, {2, 3})},
-                           {"targets", int_tensor({2, 3, 4, 5, 6, -100}, {2, 3})}});
+    ModelAndBatch::SetUp();
 #endif
   }
 
   // Run `knob args...` with its output captured in files of the scratch directory.
-  Outcome run(const std::vector<std::string>& args) { return run_knob(path(""), args); }
+  Outcome run(const std::vector<std::string>& args) { return run_knob(args, path("knob")); }
 
   // Run knob and check the clean-failure contract; returns its standard error.
   std::string expect_clean_failure(const std::vector<std::string>& args,
@@ -81,7 +77,7 @@ TEST_F(CliErrors, ConfigThatIsNotJson) {
 }
 
 TEST_F(CliErrors, TruncatedWeights) {
-  const std::string bytes = read_whole_file(path("model/model.safetensors"));
+  const std::string bytes = file_content(path("model/model.safetensors"));
   write_text(path("model/model.safetensors"), bytes.substr(0, bytes.size() - 10));
   expect_clean_failure(grads("model", "batch.safetensors"), "model.safetensors");
 }

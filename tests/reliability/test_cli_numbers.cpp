@@ -7,9 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include "knob_process.h"
 #include "nn/io/model_dir.h"
 #include "reliability_helpers.h"
-#include "run_knob.h"
 
 namespace knob::reliability {
 namespace {
@@ -38,7 +38,7 @@ class CliNumbers : public ScratchDir {
     command.push_back(option);
     command.push_back(value);
     SCOPED_TRACE(option + " " + value);
-    expect_one_line_failure(run_knob(dir_.string(), command), kUsageError,
+    expect_one_line_failure(run_knob(command, path("knob")), kUsageError,
                             {option + ": '" + value + "'"});
   }
 };
@@ -56,9 +56,9 @@ TEST_F(CliNumbers, EvalRowsDigitsAndSeed) {
 }
 
 TEST_F(CliNumbers, TheLargestSeedIsAccepted) {
-  const KnobOutcome o =
-      run_knob(dir_.string(), {"eval", "--model", path("model"), "--rows", "2", "--digits", "2",
-                               "--seed", "18446744073709551615"});
+  const KnobRun o = run_knob({"eval", "--model", path("model"), "--rows", "2", "--digits", "2",
+                              "--seed", "18446744073709551615"},
+                             path("knob"));
   EXPECT_EQ(o.status, 0) << o.err;
 }
 

@@ -21,17 +21,13 @@
 namespace knob::reliability {
 namespace {
 
-class OsFailures : public ScratchDir {
+class OsFailures : public ModelAndBatch {
  protected:
   void SetUp() override {
 #ifndef KNOB_PROGRAM
     GTEST_SKIP() << "the knob program is not part of this build";
 #endif
-    ScratchDir::SetUp();
-    nn::save_model_dir(*tiny_model(), path("model"));
-    nn::write_safetensors(path("batch.safetensors"),
-                          {{"input_ids", int_tensor({1, 2, 3, 4, 5, 6}, {2, 3})},
-                           {"targets", int_tensor({2, 3, 4, 5, 6, -100}, {2, 3})}});
+    ModelAndBatch::SetUp();
   }
 
   KnobRun knob(const std::vector<std::string>& args, const KnobOptions& options = {}) {

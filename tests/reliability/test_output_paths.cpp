@@ -17,17 +17,13 @@
 namespace knob::reliability {
 namespace {
 
-class OutputPaths : public ScratchDir {
+class OutputPaths : public ModelAndBatch {
  protected:
   void SetUp() override {
 #ifndef KNOB_PROGRAM
     GTEST_SKIP() << "the knob program is not part of this build";
 #endif
-    ScratchDir::SetUp();
-    nn::save_model_dir(*tiny_model(), path("model"));
-    nn::write_safetensors(path("batch.safetensors"),
-                          {{"input_ids", int_tensor({1, 2, 3, 4, 5, 6}, {2, 3})},
-                           {"targets", int_tensor({2, 3, 4, 5, 6, -100}, {2, 3})}});
+    ModelAndBatch::SetUp();
     const nn::TransformerConfig c = tiny_config();
     const ia3::AdapterFile adapter{{{"blocks.0.attn.l_k", full({c.d_model}, 0.5)},
                                     {"blocks.0.attn.l_v", full({c.d_model}, 1.5)},

@@ -11,13 +11,13 @@
 
 #include "ia3/adapter_file.h"
 #include "ia3/model_map.h"
+#include "knob_process.h"
 #include "nn/base/file_error.h"
 #include "nn/io/model_dir.h"
 #include "nn/io/safetensors.h"
 #include "nn/io/state_dict_io.h"
 #include "nn/train/gradient_reference.h"
 #include "reliability_helpers.h"
-#include "run_knob.h"
 
 namespace knob::reliability {
 namespace {
@@ -86,7 +86,7 @@ TEST_F(WeightValues, IntegerWeightsAreRefusedWithTheirDtype) {
   EXPECT_TRUE(contains(load_error(), "tensor 'ln_f.bias' is I64, but weights are F32 or F64"));
   // I32, by hand: F32 [8] and I32 [8] both take 32 bytes, so only the dtype name changes.
   nn::save_model_dir(*model_, path("model"));
-  std::string bytes = read_whole_file(path("model/model.safetensors"));
+  std::string bytes = file_content(path("model/model.safetensors"));
   const std::string declared = R"("ln_f.bias":{"dtype":"F32")";
   const std::size_t at = bytes.find(declared);
   ASSERT_NE(at, std::string::npos);
@@ -128,7 +128,7 @@ TEST_F(WeightValues, EvalGradsAndFinetuneRefuseNonFiniteWeights) {
   };
   for (const auto& command : commands) {
     SCOPED_TRACE(command.front());
-    expect_one_line_failure(run_knob(dir_.string(), command), kFailure,
+    expect_one_line_failure(run_knob(command, path("knob")), kFailure,
                             {"model.safetensors: tensor 'tok_emb.weight' [20,8] holds nan at "
                              "index [0,0] (160 of 160 values are not finite)"});
   }
