@@ -1,9 +1,7 @@
 /// @file
 /// @brief Helpers shared by the reliability tests: the scratch directory and tiny model of
-/// tests/common, and small file utilities.
+/// tests/common, both on disk for knob commands (ModelAndBatch), and small file utilities.
 #pragma once
-
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>

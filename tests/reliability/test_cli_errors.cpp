@@ -124,7 +124,7 @@ TEST_F(CliErrors, CompareADirectoryAndAnEmptyFile) {
 
 TEST_F(CliErrors, UsageErrorsAreOneLineToo) {
   expect_clean_failure({"grads", "--model"}, "--model", kUsageError);
-  EXPECT_EQ(run({"no-such-command"}).status, 2);
+  EXPECT_EQ(run({"no-such-command"}).status, kUsageError);
   expect_clean_failure({"grads", "--model", "m", "--batch", "b", "--out", "o", "--dtype", "f16"},
                        "f16", kUsageError);
 }
@@ -136,7 +136,6 @@ TEST_F(CliErrors, AMisspeltOptionIsNamedBesideTheMissingOne) {
       {"grads", "--modle", path("model"), "--batch", path("batch.safetensors"), "--out", "o"},
       "'--modle'", kUsageError);
   EXPECT_TRUE(contains(err, "--model is required")) << err;
-  EXPECT_EQ(run({"grads", "--modle", "m", "--batch", "b", "--out", "o"}).status, 2);
   const std::string long_arg(5000, 'x');
   EXPECT_LT(expect_clean_failure({"eval", long_arg}, "(5000 bytes)", kUsageError).size(), 300u);
 }
