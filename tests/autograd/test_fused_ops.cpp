@@ -7,12 +7,14 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "autograd/ops.h"
 #include "autograd/random.h"
+#include "common/error_message.h"
 
 namespace knob {
 namespace {
@@ -228,16 +230,10 @@ INSTANTIATE_TEST_SUITE_P(BothDtypes, FusedOps, ::testing::Values(DType::f64, DTy
 
 // ------------------------------------------------------------------------- errors ----
 
+// The message of the ShapeError `f` throws (tests/common/error_message.h).
 template <class F>
 std::string shape_error_of(F&& f) {
-  try {
-    f();
-  } catch (const ShapeError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("wrong exception type: ") + e.what();
-  }
-  return "no exception";
+  return test::message_of<ShapeError>(std::forward<F>(f));
 }
 
 TEST(FusedOpErrors, NameTheOpAndTheShapes) {
