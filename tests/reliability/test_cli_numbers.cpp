@@ -36,8 +36,9 @@ class CliNumbers : public ScratchDir {
     command.push_back(option);
     command.push_back(value);
     SCOPED_TRACE(option + " " + value);
-    EXPECT_TRUE(
-        failed_cleanly(run_knob(command, path("knob")), option + ": '" + value + "'", kUsageError));
+    const KnobRun run = run_knob(command, path("knob"));
+    EXPECT_TRUE(failed_cleanly(run, option + ": '" + value + "'", kUsageError));
+    EXPECT_LT(run.err.size(), 400u) << "an error line must stay short";
   }
 };
 
